@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * The command-line program: `migrate …` works on a migration directory
+ * (and, later, a database); `run` will start the operator.
+ */
+import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
+import { type CliIo, ExitCode, processIo, UsageError } from './io';
+import { migrateHash, migrateHashHelp } from './migrate-hash';
+import { migrateInspect, migrateInspectHelp } from './migrate-inspect';
+import { migrateValidate, migrateValidateHelp } from './migrate-validate';
+import { reportError } from './report-error';
+
+type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+
+const MIGRATE_COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
+  hash: { run: migrateHash, help: migrateHashHelp },
+  validate: { run: migrateValidate, help: migrateValidateHelp },
+  inspect: { run: migrateInspect, help: migrateInspectHelp },
+};
+
+const USAGE = `Usage: ${PROGRAM_NAME} <command>
+
+Commands:
+  migrate hash       write atlas.sum for a migration directory
+  migrate validate   check atlas.sum, directives and (with --dialect) statements
+  migrate inspect    show files, hashes and statements as they will run
+  version            print the version
+
+Run '${PROGRAM_NAME} migrate <command> --help' for a command's flags.
+`;
+
+/** Top-level words that print something and need no subcommand. */
+function builtin(group: string | undefined, io: CliIo): number | undefined {
+  if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
+    io.out(USAGE);
+    return group === undefined ? ExitCode.Usage : ExitCode.Ok;
+  }
+  if (group === 'version' || group === '--version') {
+    io.out(`${PROGRAM_NAME} v${PROGRAM_VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  return undefined;
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [group, name, ...rest] = argv;
+  const done = builtin(group, io);
+  if (done !== undefined) return done;
+  if (group !== 'migrate') throw new UsageError(`unknown command ${JSON.stringify(group)}`);
+  const command = name === undefined ? undefined : MIGRATE_COMMANDS[name];
+  if (command === undefined) throw new UsageError(`unknown migrate command ${JSON.stringify(name ?? '')}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help);
+    return ExitCode.Ok;
+  }
+  return command.run(rest, io);
+}
+
+/** Runs the program and returns its exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`Error: ${e.message}\n\n${USAGE}`);
+      return ExitCode.Usage;
+    }
+    reportError(io, e);
+    return ExitCode.Failed;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
