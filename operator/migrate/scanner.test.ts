@@ -1,0 +1,73 @@
+/**
+ * Scanner fixtures: every `testdata/scanner/*.sql` is split with each
+ * dialect and compared with `<name>.golden.json`. The goldens were checked
+ * against Atlas's own scanner; regenerate with UPDATE_GOLDEN=1 only after
+ * checking a change the same way.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { bytesToBinary } from './binary-text';
+import { DIALECT_NAMES, SQL_SYNTAX } from './dialects/syntax';
+import { StatementScanError } from './errors';
+import { scanStatements } from './scanner';
+
+const DIR = join(__dirname, 'testdata', 'scanner');
+
+/** Valid UTF-8 stays readable in the golden; anything else is stored as base64. */
+function encode(binary: string): string {
+  const bytes = Buffer.from(binary, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : 'base64:' + bytes.toString('base64');
+}
+
+type Outcome = { statements: { text: string; comments: string[] }[] } | { error: string };
+
+function outcome(input: string, dialect: (typeof DIALECT_NAMES)[number]): Outcome {
+  try {
+    const statements = scanStatements(input, SQL_SYNTAX[dialect]);
+    return { statements: statements.map((s) => ({ text: encode(s.raw), comments: s.comments.map(encode) })) };
+  } catch (e) {
+    if (e instanceof StatementScanError) return { error: e.message };
+    throw e;
+  }
+}
+
+const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.sql'));
+
+describe('scanner fixtures', () => {
+  it('has fixtures', () => assert.ok(fixtures.length >= 30));
+  for (const fixture of fixtures) {
+    it(fixture, () => {
+      const input = bytesToBinary(readFileSync(join(DIR, fixture)));
+      const actual = Object.fromEntries(DIALECT_NAMES.map((d) => [d, outcome(input, d)]));
+      const goldenPath = join(DIR, fixture.replace(/\.sql$/, '.golden.json'));
+      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(goldenPath, JSON.stringify(actual, null, 2) + '\n');
+      assert.deepEqual(actual, JSON.parse(readFileSync(goldenPath, 'utf8')));
+    });
+  }
+});
+
+describe('scanner positions', () => {
+  it('offsets point at each statement in the input', () => {
+    const input = '  SELECT 1;\n\n-- c\nSELECT 2;';
+    const got = scanStatements(input, SQL_SYNTAX.postgres).map((s) => input.slice(s.offset, s.offset + s.raw.length));
+    assert.deepEqual(got, ['SELECT 1;', 'SELECT 2;']);
+  });
+
+  it('errors carry line and 1-based column', () => {
+    assert.throws(
+      () => scanStatements('SELECT 1;\n  SELECT (1;\n', SQL_SYNTAX.mysql),
+      (e: unknown) => e instanceof StatementScanError && e.line === 2 && e.column === 10 && e.reason === "unclosed '('",
+    );
+  });
+
+  it('deeply nested BEGIN blocks end in statements or an error, quickly', () => {
+    const input = 'CREATE PROCEDURE p() ' + 'BEGIN '.repeat(200) + 'SELECT 1;';
+    const started = Date.now();
+    const out = scanStatements(input, SQL_SYNTAX.mysql);
+    assert.equal(out.length, 1);
+    assert.ok(Date.now() - started < 2000, 'unclosed BEGIN blocks must not take exponential time');
+  });
+});

@@ -1,0 +1,6 @@
+-- atlas:delimiter \n\n
+SELECT 1;
+SELECT 2;
+
+SELECT 3
+

@@ -1,0 +1,6 @@
+CREATE FUNCTION add(a int, b int) RETURNS int
+LANGUAGE SQL
+BEGIN ATOMIC
+  SELECT a + b;
+END;
+SELECT add(1, 2);

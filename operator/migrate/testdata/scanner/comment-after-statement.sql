@@ -1,0 +1,2 @@
+SELECT 1; -- belongs to the next one
+SELECT 2;

@@ -1,0 +1,4 @@
+-- c1
+CREATE TABLE t (c int);
+
+SELECT 1;

@@ -1,0 +1,2 @@
+delimiterx;
+SELECT 1;

@@ -1,0 +1,3 @@
+# a hash comment
+SELECT 1; # trailing
+SELECT '#';

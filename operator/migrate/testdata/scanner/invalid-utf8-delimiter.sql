@@ -1,0 +1,3 @@
+DELIMITER ง
+SELECT 'ยง'ง
+SELECT 1ง

@@ -1,0 +1,9 @@
+CREATE PROCEDURE p()
+BEGIN
+  IF x THEN
+    BEGIN
+      SELECT 1;
+    END;
+  END IF;
+END;
+SELECT 2;

@@ -1,0 +1,2 @@
+CREATE TABLE t (c int);
+SELECT 1

@@ -1,0 +1,3 @@
+SELECT 'ÿþ';
+SELECT 'Ã';
+SELECT 2;

@@ -1,0 +1,6 @@
+CREATE TRIGGER tr AFTER INSERT ON t
+BEGIN
+  UPDATE t SET c = 1 WHERE rowid = NEW.rowid;
+  INSERT INTO log VALUES ('x;');
+END;
+CREATE TABLE log (m text);
