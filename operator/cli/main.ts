@@ -10,7 +10,7 @@ import { migrateInspect, migrateInspectHelp } from './migrate-inspect';
 import { migrateValidate, migrateValidateHelp } from './migrate-validate';
 import { reportError } from './report-error';
 
-type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;
 
 const MIGRATE_COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   hash: { run: migrateHash, help: migrateHashHelp },

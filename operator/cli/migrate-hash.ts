@@ -12,7 +12,7 @@ Writes atlas.sum for the directory, byte-identical to 'atlas migrate hash'.
 
 export async function migrateHash(args: readonly string[], _io: CliIo): Promise<number> {
   const { values } = parseFlags('migrate hash', args, { dir: { type: 'string' } });
-  const directory = await loadDirectory(values.dir);
+  const directory = loadDirectory(values.dir);
   await writeFile(join(directory.source, SUM_FILE_NAME), directory.computedSum().format());
   return ExitCode.Ok;
 }

@@ -93,14 +93,14 @@ export function inspectText(report: DirectoryReport, dialect: DialectName): stri
   return out;
 }
 
-export async function migrateInspect(args: readonly string[], io: CliIo): Promise<number> {
+export function migrateInspect(args: readonly string[], io: CliIo): number {
   const { values } = parseFlags('migrate inspect', args, {
     dir: { type: 'string' },
     dialect: { type: 'string' },
     json: { type: 'boolean' },
   });
   const dialect = requireOneOf('dialect', values.dialect, DIALECT_NAMES);
-  const report = inspectDirectory(await loadDirectory(values.dir), SQL_SYNTAX[dialect]);
+  const report = inspectDirectory(loadDirectory(values.dir), SQL_SYNTAX[dialect]);
   io.out(values.json === true ? JSON.stringify(inspectJson(report, dialect), null, 2) + '\n' : inspectText(report, dialect));
   return reportErrors(report).length === 0 ? ExitCode.Ok : ExitCode.Failed;
 }

@@ -13,10 +13,10 @@ Checks atlas.sum against the files and every file's directives. With
 driver would, reporting errors as file and line:column.
 `;
 
-export async function migrateValidate(args: readonly string[], io: CliIo): Promise<number> {
+export function migrateValidate(args: readonly string[], io: CliIo): number {
   const { values } = parseFlags('migrate validate', args, { dir: { type: 'string' }, dialect: { type: 'string' } });
   const dialect = values.dialect === undefined ? undefined : requireOneOf('dialect', values.dialect, DIALECT_NAMES);
-  const directory = await loadDirectory(values.dir);
+  const directory = loadDirectory(values.dir);
   const report = inspectDirectory(directory, dialect === undefined ? undefined : SQL_SYNTAX[dialect]);
   reportDuplicates(io, directory);
   const fileErrors = report.files.flatMap((f) => f.errors);

@@ -17,7 +17,7 @@ function folder(name: string, files: Record<string, string>): string {
 }
 
 describe('reading a folder', () => {
-  it('lists only top-level *.sql files, dot-files included, in byte order', async () => {
+  it('lists only top-level *.sql files, dot-files included, in byte order', () => {
     const path = folder('mixed', {
       '2.sql': 'b',
       '10.sql': 'c',
@@ -29,7 +29,7 @@ describe('reading a folder', () => {
     });
     mkdirSync(join(path, 'sub'));
     writeFileSync(join(path, 'sub', '0.sql'), 'nested');
-    const dir = await readDirectoryFolder(path);
+    const dir = readDirectoryFolder(path);
     assert.deepEqual(
       dir.files.map((f) => f.name),
       ['.hidden.sql', '10.sql', '1_a.sql', '2.sql'],
@@ -37,23 +37,23 @@ describe('reading a folder', () => {
     assert.equal(dir.sumContent?.toString(), 'h1:x\n');
   });
 
-  it('has no atlas.sum when the file is absent', async () => {
-    const dir = await readDirectoryFolder(folder('nosum', { '1.sql': 'x' }));
+  it('has no atlas.sum when the file is absent', () => {
+    const dir = readDirectoryFolder(folder('nosum', { '1.sql': 'x' }));
     assert.equal(dir.sumContent, undefined);
   });
 
-  it('fails on a sub-directory named like a migration, naming it', async () => {
+  it('fails on a sub-directory named like a migration, naming it', () => {
     const path = folder('dirsql', {});
     mkdirSync(join(path, 'foo.sql'));
-    await assert.rejects(readDirectoryFolder(path), (e: unknown) => e instanceof DirectoryReadError && e.file === 'foo.sql' && /read file "foo.sql"/.test(e.message));
+    assert.throws(() => readDirectoryFolder(path), (e: unknown) => e instanceof DirectoryReadError && e.file === 'foo.sql' && /read file "foo.sql"/.test(e.message));
   });
 
-  it('fails clearly on a missing folder', async () => {
-    await assert.rejects(readDirectoryFolder(join(root, 'absent')), (e: unknown) => e instanceof DirectoryReadError && /absent/.test(e.message));
+  it('fails clearly on a missing folder', () => {
+    assert.throws(() => readDirectoryFolder(join(root, 'absent')), (e: unknown) => e instanceof DirectoryReadError && /absent/.test(e.message));
   });
 
-  it('keeps bytes exactly (BOM, CRLF)', async () => {
-    const dir = await readDirectoryFolder(folder('bytes', { '1.sql': '\ufeffSELECT 1;\r\n' }));
+  it('keeps bytes exactly (BOM, CRLF)', () => {
+    const dir = readDirectoryFolder(folder('bytes', { '1.sql': '\ufeffSELECT 1;\r\n' }));
     assert.deepEqual([...(dir.files[0]?.bytes ?? [])].slice(0, 3), [0xef, 0xbb, 0xbf]);
   });
 });

@@ -139,7 +139,7 @@ class Scanner {
         this.cur += 'delimiter'.length - 1;
         this.delimiterCommand();
         this.skipSpaces();
-      } else if (depth === 0 && this.src.startsWith(this.delim, this.cur - this.width)) {
+      } else if (depth === 0 && r === this.delim.charCodeAt(0) && this.src.startsWith(this.delim, this.cur - this.width)) {
         this.cur += this.delim.length - this.width;
         textEnd = this.cur;
         break;
@@ -153,6 +153,9 @@ class Scanner {
       } else if (r === CH.slash && this.peek() === CH.star) {
         this.cur++;
         this.comment('/*', '*/');
+      } else if (!mayOpenBlock(r)) {
+        // Fast path: every case below starts at white space or "B".
+        continue;
       } else if (this.atBeginAtomic()) {
         // A BEGIN ATOMIC that never ends is plain text; Atlas then tries no other block here.
         if (this.skipBlock('atomic')) {
@@ -230,14 +233,13 @@ class Scanner {
     return (
       this.delim === DEFAULT_DELIMITER &&
       this.syntax.matchBeginAtomic &&
-      mayOpenBlock(this.src.charCodeAt(this.cur - 1)) &&
       matchAt(BEGIN_ATOMIC, this.src, this.cur - 1) !== undefined
     );
   }
 
   private atBegin(pos: number): boolean {
     if (this.delim !== DEFAULT_DELIMITER || !this.syntax.matchBegin) return false;
-    if (pos === 1) return mayOpenBlock(this.src.charCodeAt(this.cur - 1)) && matchAt(BEGIN, this.src, this.cur - 1) !== undefined;
+    if (pos === 1) return matchAt(BEGIN, this.src, this.cur - 1) !== undefined;
     // Mid-statement, Atlas matches from the previous byte. Only a white-space
     // previous byte can lead to a block: a match that starts at "B" would
     // leave the block scan at "EGIN", which never matches.

@@ -30,13 +30,13 @@ function mismatch(fn: () => void): ChecksumMismatchError['detail'] {
 }
 
 describe('atlas.sum: computing', () => {
-  it('reproduces the seed walk-through atlas.sum byte for byte', async () => {
-    const dir = await readDirectoryFolder(SEED);
+  it('reproduces the seed walk-through atlas.sum byte for byte', () => {
+    const dir = readDirectoryFolder(SEED);
     assert.equal(dir.computedSum().format(), readFileSync(join(SEED, 'atlas.sum'), 'utf8'));
   });
 
-  it('depends on each file keeping its final newline', async () => {
-    const dir = await readDirectoryFolder(SEED);
+  it('depends on each file keeping its final newline', () => {
+    const dir = readDirectoryFolder(SEED);
     const trimmed = dir.files.map((f) => [f.name, f.bytes.subarray(0, -1)] as const);
     assert.notEqual(sumOf(Object.fromEntries(trimmed)), dir.computedSum().format());
   });
@@ -180,8 +180,8 @@ describe('atlas.sum: validating a directory', () => {
     });
   });
 
-  it('a one-byte change in the seed is reported as edited at its atlas.sum line', async () => {
-    const seed = await readDirectoryFolder(SEED);
+  it('a one-byte change in the seed is reported as edited at its atlas.sum line', () => {
+    const seed = readDirectoryFolder(SEED);
     const changed = seed.files.map((f) => [f.name, f.name === '20230316090502.sql' ? Buffer.from(f.bytes.toString().replace('posts', 'Posts')) : f.bytes] as const);
     const dir = directoryFromEntries([...changed, ['atlas.sum', seed.sumContent ?? Buffer.alloc(0)]], 'seed');
     assert.deepEqual(mismatch(() => dir.validate()), { line: 3, file: '20230316090502.sql', reason: 'edited' });
