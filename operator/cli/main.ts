@@ -5,8 +5,10 @@
  */
 import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
 import { type CliIo, ExitCode, processIo, UsageError } from './io';
+import { migrateApply, migrateApplyHelp } from './migrate-apply';
 import { migrateHash, migrateHashHelp } from './migrate-hash';
 import { migrateInspect, migrateInspectHelp } from './migrate-inspect';
+import { migrateStatus, migrateStatusHelp } from './migrate-status';
 import { migrateValidate, migrateValidateHelp } from './migrate-validate';
 import { reportError } from './report-error';
 
@@ -16,6 +18,8 @@ const MIGRATE_COMMANDS: Readonly<Record<string, { run: Command; help: string }>>
   hash: { run: migrateHash, help: migrateHashHelp },
   validate: { run: migrateValidate, help: migrateValidateHelp },
   inspect: { run: migrateInspect, help: migrateInspectHelp },
+  apply: { run: migrateApply, help: migrateApplyHelp },
+  status: { run: migrateStatus, help: migrateStatusHelp },
 };
 
 const USAGE = `Usage: ${PROGRAM_NAME} <command>
@@ -24,6 +28,8 @@ Commands:
   migrate hash       write atlas.sum for a migration directory
   migrate validate   check atlas.sum, directives and (with --dialect) statements
   migrate inspect    show files, hashes and statements as they will run
+  migrate apply      apply pending files to a database (as 'atlas migrate apply')
+  migrate status     where a database stands against the directory
   version            print the version
 
 Run '${PROGRAM_NAME} migrate <command> --help' for a command's flags.

@@ -20,7 +20,12 @@ export type MigrateErrorCode =
   | 'HistoryNonLinear'
   | 'MissingMigration'
   | 'NotClean'
-  | 'InvalidOption';
+  | 'InvalidOption'
+  | 'StatementExec'
+  | 'HistoryChanged'
+  | 'ChecksumEntryMissing'
+  | 'AmbiguousRevisionTable'
+  | 'Cancelled';
 
 export abstract class MigrateError extends Error {
   abstract readonly code: MigrateErrorCode;
@@ -188,4 +193,66 @@ export class InvalidOptionError extends MigrateError {
 
 export function isMigrateError(e: unknown): e is MigrateError {
   return e instanceof MigrateError;
+}
+
+/** A statement failed on the database. Atlas's message, plus where the statement is. */
+export class StatementExecError extends MigrateError {
+  readonly code = 'StatementExec';
+  readonly file: string;
+  readonly version: string;
+  /** 1-based statement number in the file. */
+  readonly statement: number;
+  readonly line: number;
+  readonly sql: string;
+  readonly databaseError: string;
+  constructor(at: { file: string; version: string; statement: number; line: number; sql: string; databaseError: string }) {
+    super(
+      `sql/migrate: executing statement ${goQuote(at.sql)} from version ${goQuote(at.version)}: ${at.databaseError} ` +
+        `(${at.file}: statement ${at.statement}, line ${at.line})`,
+    );
+    this.file = at.file;
+    this.version = at.version;
+    this.statement = at.statement;
+    this.line = at.line;
+    this.sql = at.sql;
+    this.databaseError = at.databaseError;
+  }
+}
+
+/** A statement that already ran was edited since (checked through `partial_hashes`). */
+export class HistoryChangedError extends MigrateError {
+  readonly code = 'HistoryChanged';
+  constructor(
+    readonly file: string,
+    /** 1-based statement number. */
+    readonly statement: number,
+  ) {
+    super(`sql/migrate: history changed: statement ${statement} from file ${goQuote(file)} changed`);
+  }
+}
+
+/** The file has no `atlas.sum` entry (`atlas:sum ignore`), so it can never be applied. */
+export class ChecksumEntryMissingError extends MigrateError {
+  readonly code = 'ChecksumEntryMissing';
+  constructor(readonly file: string) {
+    super(`sql/migrate: scanning checksum from ${goQuote(file)}: checksum not found`);
+  }
+}
+
+export class AmbiguousRevisionTableError extends MigrateError {
+  readonly code = 'AmbiguousRevisionTable';
+  constructor(
+    readonly connectedSchema: string,
+    readonly otherSchema: string,
+  ) {
+    super(
+      `ambiguous revision table: schema ${goQuote(connectedSchema)} has no atlas_schema_revisions table, but schema ` +
+        `${goQuote(otherSchema)} has one; set the revisions schema explicitly (--revisions-schema or spec.revisionsSchema)`,
+    );
+  }
+}
+
+/** The run was cancelled between statements; what ran is recorded. */
+export class CancelledError extends MigrateError {
+  readonly code = 'Cancelled';
 }

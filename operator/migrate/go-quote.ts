@@ -4,6 +4,8 @@
  * Keeping the same quoting keeps our messages identical to Atlas's.
  */
 
+import { runeWidthAt } from './binary-text';
+
 const NAMED_ESCAPES: Readonly<Record<string, string>> = {
   '\x07': '\\a',
   '\b': '\\b',
@@ -27,6 +29,23 @@ function escapeChar(ch: string, quote: string): string {
     return code > 0xffff ? '\\U' + code.toString(16).padStart(8, '0') : '\\u' + code.toString(16).padStart(4, '0');
   }
   return ch;
+}
+
+/**
+ * Go `strconv.Quote` for binary text (one char per byte): valid UTF-8 runes
+ * are quoted as runes, every byte of an invalid sequence as `\xNN`.
+ */
+export function goQuoteBytes(binary: string): string {
+  let out = '"';
+  for (let i = 0; i < binary.length; ) {
+    const width = runeWidthAt(binary, i);
+    const chunk = binary.slice(i, i + width);
+    const code = chunk.charCodeAt(0);
+    if (width === 1 && code >= 0x80) out += '\\x' + code.toString(16).padStart(2, '0');
+    else out += escapeChar(Buffer.from(chunk, 'latin1').toString('utf8'), '"');
+    i += width;
+  }
+  return out + '"';
 }
 
 /** Go `strconv.Quote` for a (decoded) string. */

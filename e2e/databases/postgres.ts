@@ -1,0 +1,86 @@
+/**
+ * A private PostgreSQL server for tests: Debian's binaries, a temporary data
+ * directory, a free loopback port, password authentication, fsync off.
+ * Postgres refuses to run as root, so it runs as the `postgres` user the
+ * Debian package creates.
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort } from './free-port';
+import { ensurePackages, firstExisting } from './packages';
+import { startProcess, waitUntilReady } from './server-process';
+
+export interface TestDatabaseServer {
+  /** Admin URL, with the password. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** A URL for another database/schema on the same server. */
+  urlFor(database: string, params?: string): string;
+  stop(): Promise<void>;
+}
+
+function postgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  let versions: string[] = [];
+  try {
+    versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  } catch {
+    return undefined;
+  }
+  return firstExisting(versions.map((v) => join(root, v, 'bin')).filter((d) => firstExisting([join(d, 'postgres')])));
+}
+
+function ids(user: string): { uid: number; gid: number } {
+  return {
+    uid: Number(execFileSync('id', ['-u', user]).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', user]).toString().trim()),
+  };
+}
+
+export async function startPostgres(): Promise<TestDatabaseServer> {
+  ensurePackages(['postgresql'], () => postgresBin() !== undefined);
+  const bin = postgresBin() as string;
+  const asRoot = process.getuid?.() === 0;
+  const owner = asRoot ? ids('postgres') : undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'test-pg-'));
+  const password = 'pg-' + Math.random().toString(36).slice(2);
+  writeFileSync(join(dataDir, 'pwfile'), password);
+  if (owner !== undefined) chownSync(dataDir, owner.uid, owner.gid);
+  const pgdata = join(dataDir, 'data');
+  execFileSync(
+    join(bin, 'initdb'),
+    ['-D', pgdata, '-U', 'postgres', '--pwfile', join(dataDir, 'pwfile'), '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
+    { stdio: 'pipe', ...(owner ?? {}) },
+  );
+  const port = await freePort();
+  const server = startProcess(
+    join(bin, 'postgres'),
+    ['-D', pgdata, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50'],
+    { dataDir, ...(owner ?? {}) },
+  );
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres?sslmode=disable`;
+  await waitUntilReady(
+    server,
+    async () => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      await c.end();
+    },
+    'postgres',
+  );
+  return {
+    url,
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    urlFor: (database, params = 'sslmode=disable') => `postgres://postgres:${password}@127.0.0.1:${port}/${database}?${params}`,
+    stop: () => server.stop(),
+  };
+}

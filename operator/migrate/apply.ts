@@ -1,0 +1,203 @@
+/**
+ * A whole `migrate apply` run, in Atlas's order: validate the directory,
+ * take the lock, make sure the revisions table exists, plan from the
+ * database's history, then execute each pending file in its transaction
+ * mode. Everything a run will execute is split and checked before the first
+ * statement runs, so bad input never leaves a database half-migrated.
+ */
+import type { Driver, Session } from './dialects/driver';
+import { RevisionType, type Revision } from './dialects/revision';
+import { DEFAULT_REVISIONS_SCHEMA } from './dialects/revisions-table';
+import type { MigrationDirectory } from './directory';
+import { AmbiguousRevisionTableError, ChecksumEntryMissingError, NotCleanError } from './errors';
+import { ignoreEvents, type MigrateEventListener, type PlannedFile } from './events';
+import { executeFile, plannedFile } from './executor';
+import type { MigrationFile } from './migration-file';
+import { plan, type PlanOptions } from './planner';
+import { fileStatements, type Statement } from './statements';
+import { effectiveTxMode, type TxMode } from './txmode';
+
+export const LOCK_NAME = 'atlas_migrate_execute';
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+export interface ApplyOptions extends PlanOptions {
+  /** Schema of `atlas_schema_revisions`; default: the URL's schema, else `atlas_schema_revisions`. */
+  readonly revisionsSchema?: string;
+  /** Default `file`. */
+  readonly txMode?: TxMode;
+  readonly lockTimeoutMs?: number;
+  /** Report what would run; change nothing at all, not even the revisions table. */
+  readonly dryRun?: boolean;
+  /** Written to `operator_version`. */
+  readonly operatorVersion: string;
+  readonly onEvent?: MigrateEventListener;
+  /** Stops the run between statements. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  /** Version before the run (the last revision), if any. */
+  readonly current: string | undefined;
+  /** Last version the run was to reach; undefined when nothing was pending. */
+  readonly target: string | undefined;
+  readonly files: readonly PlannedFile[];
+  readonly baseline: string | undefined;
+  readonly dryRun: boolean;
+}
+
+interface PreparedFile {
+  readonly file: MigrationFile;
+  readonly statements: readonly Statement[];
+  readonly hash: string;
+  readonly txMode: TxMode;
+}
+
+/** Splits and checks every pending file before anything runs. */
+function prepare(directory: MigrationDirectory, files: readonly MigrationFile[], driver: Driver, txMode: TxMode): PreparedFile[] {
+  const sum = directory.computedSum();
+  return files.map((file) => {
+    const hash = sum.hashOf(file.name);
+    if (hash === undefined) throw new ChecksumEntryMissingError(file.name);
+    return { file, hash, statements: fileStatements(file, driver.syntax), txMode: effectiveTxMode(file, txMode) };
+  });
+}
+
+async function revisionsSchemaFor(driver: Driver, opts: ApplyOptions): Promise<string> {
+  if (opts.revisionsSchema !== undefined && opts.revisionsSchema !== '') return opts.revisionsSchema;
+  const bound = driver.boundSchema;
+  const fallback = driver.defaultRevisionsSchema();
+  // Atlas's guard: a schema-bound URL whose schema lacks the table while the shared schema has one is ambiguous.
+  const guarded = bound !== undefined && driver.dialect !== 'sqlite' && bound !== DEFAULT_REVISIONS_SCHEMA;
+  if (guarded && !(await driver.revisionsTableExists(bound)) && (await driver.revisionsTableExists(DEFAULT_REVISIONS_SCHEMA))) {
+    throw new AmbiguousRevisionTableError(bound, DEFAULT_REVISIONS_SCHEMA);
+  }
+  return fallback;
+}
+
+async function writeBaseline(session: Session, file: { version: string; description: string }, operatorVersion: string): Promise<void> {
+  await session.writeRevision({
+    version: file.version,
+    description: file.description,
+    type: RevisionType.Baseline,
+    applied: 0,
+    total: 0,
+    executedAt: new Date(),
+    executionTime: 0,
+    error: '',
+    errorStmt: '',
+    hash: '',
+    partialHashes: null,
+    operatorVersion,
+  });
+}
+
+/** Executes the prepared files on one session, honouring each file's transaction mode. */
+async function runFiles(session: Session, files: readonly PreparedFile[], planned: readonly PlannedFile[], ctx: RunContext): Promise<void> {
+  const all = ctx.txMode === 'all' && !ctx.opts.dryRun;
+  if (all) await session.begin();
+  try {
+    for (const [index, p] of files.entries()) {
+      await runFile(session, p, { index, count: files.length, planned: planned[index] as PlannedFile }, ctx, all);
+    }
+    if (all) await session.commit();
+  } catch (e) {
+    if (all) await rollbackQuietly(session);
+    throw e;
+  }
+}
+
+interface RunContext {
+  readonly opts: ApplyOptions;
+  readonly txMode: TxMode;
+  readonly onEvent: MigrateEventListener;
+}
+
+async function rollbackQuietly(session: Session): Promise<void> {
+  // The original error matters more than a failed rollback; the connection is released either way.
+  await session.rollback().catch(() => undefined);
+}
+
+async function runFile(session: Session, p: PreparedFile, at: { index: number; count: number; planned: PlannedFile }, ctx: RunContext, inAll: boolean): Promise<void> {
+  const ownTx = !inAll && p.txMode === 'file' && ctx.opts.dryRun !== true;
+  const started = performance.now();
+  ctx.onEvent({ type: 'file-start', file: at.planned, index: at.index, count: at.count });
+  if (ownTx) await session.begin();
+  try {
+    await executeFile({
+      session,
+      file: p.file,
+      statements: p.statements,
+      hash: p.hash,
+      operatorVersion: ctx.opts.operatorVersion,
+      dryRun: ctx.opts.dryRun === true,
+      onEvent: ctx.onEvent,
+      signal: ctx.opts.signal,
+    });
+    if (ownTx) await session.commit();
+  } catch (e) {
+    if (ownTx) await rollbackQuietly(session);
+    ctx.onEvent({ type: 'file-failed', file: p.file.name, version: p.file.version, error: e as Error, durationMs: performance.now() - started });
+    throw e;
+  }
+  ctx.onEvent({ type: 'file-done', file: p.file.name, version: p.file.version, durationMs: performance.now() - started });
+}
+
+async function readHistory(driver: Driver, schema: string, opts: ApplyOptions): Promise<Revision[]> {
+  const exists = await driver.revisionsTableExists(schema);
+  if (!exists && opts.dryRun === true) return [];
+  if (opts.dryRun !== true) await driver.ensureRevisionsTable(schema);
+  return driver.readRevisions(schema);
+}
+
+interface PlannedRun {
+  readonly schema: string;
+  readonly current: string | undefined;
+  readonly baseline: { version: string; description: string } | undefined;
+  readonly prepared: readonly PreparedFile[];
+  readonly planned: readonly PlannedFile[];
+  readonly target: string | undefined;
+}
+
+/** Reads the history, checks cleanliness on a fresh database, plans and prepares every pending file. */
+async function planRun(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions, txMode: TxMode): Promise<PlannedRun> {
+  const schema = await revisionsSchemaFor(driver, opts);
+  const revisions = await readHistory(driver, schema, opts);
+  const needsCleanCheck = revisions.length === 0 && opts.allowDirty !== true && opts.baseline === undefined;
+  const dirty = needsCleanCheck ? await driver.checkClean(schema) : undefined;
+  const p = plan(directory, { revisions, ...(dirty === undefined ? {} : { notClean: new NotCleanError(dirty) }) }, opts);
+  const prepared = prepare(directory, p.pending, driver, txMode);
+  const byVersion = new Map(revisions.map((r) => [r.version, r]));
+  const planned = prepared.map((f) => plannedFile(f.file, f.statements, byVersion.get(f.file.version)));
+  return { schema, current: p.current, baseline: p.baseline, prepared, planned, target: prepared.at(-1)?.file.version };
+}
+
+async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Promise<void> {
+  const session = await driver.session(run.schema);
+  try {
+    if (run.baseline !== undefined) {
+      if (ctx.opts.dryRun !== true) await writeBaseline(session, run.baseline, ctx.opts.operatorVersion);
+      ctx.onEvent({ type: 'baseline', version: run.baseline.version });
+    }
+    await runFiles(session, run.prepared, run.planned, ctx);
+  } finally {
+    await session.release();
+  }
+}
+
+/** Runs `migrate apply`. The directory is validated first; the lock is held for the whole run. */
+export async function apply(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions): Promise<ApplyResult> {
+  const ctx: RunContext = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents };
+  directory.validate();
+  await driver.ping();
+  const waitStarted = Date.now();
+  const unlock = await driver.lock(LOCK_NAME, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, opts.signal);
+  try {
+    ctx.onEvent({ type: 'lock-acquired', name: LOCK_NAME, waitedMs: Date.now() - waitStarted });
+    const run = await planRun(driver, directory, opts, ctx.txMode);
+    ctx.onEvent({ type: 'plan', current: run.current, target: run.target, files: run.planned });
+    await executeRun(driver, run, ctx);
+    return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true };
+  } finally {
+    await unlock();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract every database driver implements. The engine depends on this
+ * file only; dialect differences stay inside the drivers, mostly as data.
+ */
+import type { DatabaseUrl } from './database-url';
+import type { Revision } from './revision';
+import type { DialectName, SqlSyntax } from './syntax';
+
+/** Releases a lock; safe to call more than once. */
+export type Unlock = () => Promise<void>;
+
+/**
+ * One dedicated connection, used for a run's statements and, inside a
+ * transaction, for its revision writes too (so they commit or roll back
+ * together, as Atlas binds its revision store to the transaction).
+ */
+export interface Session {
+  /** Executes one statement exactly as scanned (no placeholder rewriting). */
+  execute(sql: string): Promise<void>;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  readRevision(version: string): Promise<Revision | undefined>;
+  writeRevision(revision: Revision): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface Driver {
+  readonly dialect: DialectName;
+  readonly syntax: SqlSyntax;
+  readonly url: DatabaseUrl;
+  /** The schema the URL binds to (MySQL database, Postgres `search_path`, SQLite `main`), if any. */
+  readonly boundSchema: string | undefined;
+  /** Where the revisions table lives unless a schema is given explicitly. */
+  defaultRevisionsSchema(): string;
+  /** Checks the connection (bounded by the connect timeout). */
+  ping(): Promise<void>;
+  /** Atlas's lock: waits up to `timeoutMs`, polling where the database cannot wait itself. */
+  lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock>;
+  revisionsTableExists(schema: string): Promise<boolean>;
+  /** Creates the schema and table when missing; checks an existing table has Atlas's columns. */
+  ensureRevisionsTable(schema: string): Promise<void>;
+  /** Revisions in the database's `ORDER BY version` order, without Atlas Cloud's marker row. */
+  readRevisions(schema: string): Promise<Revision[]>;
+  /** Why the database is not clean (Atlas's reason text), or undefined when it is. */
+  checkClean(revisionsSchema: string): Promise<string | undefined>;
+  /** A dedicated connection whose revision reads and writes go to `schema`. */
+  session(schema: string): Promise<Session>;
+  close(): Promise<void>;
+}

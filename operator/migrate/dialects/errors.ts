@@ -1,0 +1,65 @@
+/**
+ * Errors raised by the database drivers. Like the engine's errors they carry
+ * a stable `code`; messages never contain a password (URLs are redacted and
+ * driver messages scrubbed before they are wrapped).
+ */
+
+export type DriverErrorCode =
+  | 'InvalidUrl'
+  | 'UnsupportedScheme'
+  | 'Connect'
+  | 'LockTimeout'
+  | 'Lock'
+  | 'RevisionsTable'
+  | 'Query';
+
+export abstract class DriverError extends Error {
+  abstract readonly code: DriverErrorCode;
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+export class InvalidUrlError extends DriverError {
+  readonly code = 'InvalidUrl';
+}
+
+export class UnsupportedSchemeError extends DriverError {
+  readonly code = 'UnsupportedScheme';
+  constructor(
+    readonly scheme: string,
+    supported: readonly string[],
+  ) {
+    super(`unsupported database URL scheme ${JSON.stringify(scheme)} (supported: ${supported.join(', ')})`);
+  }
+}
+
+/** The database could not be reached or refused the login. */
+export class ConnectError extends DriverError {
+  readonly code = 'Connect';
+}
+
+/** Another migration holds the lock past the lock timeout. Atlas's wording. */
+export class LockTimeoutError extends DriverError {
+  readonly code = 'LockTimeout';
+  constructor(
+    readonly lockName: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`acquiring database lock: sql/schema: lock is held by other session (waited ${timeoutMs} ms for ${JSON.stringify(lockName)})`);
+  }
+}
+
+export class LockError extends DriverError {
+  readonly code = 'Lock';
+}
+
+/** The revisions table exists but is not in Atlas's shape, or cannot be created. */
+export class RevisionsTableError extends DriverError {
+  readonly code = 'RevisionsTable';
+}
+
+/** A statement failed; `message` is the database's own text (scrubbed). */
+export class QueryError extends DriverError {
+  readonly code = 'Query';
+}

@@ -1,0 +1,242 @@
+/**
+ * What the three drivers share: a knex pool, the revisions table through
+ * knex's builders, and sessions on raw connections. Migration statements
+ * never go through knex.raw (it rewrites every `?` on Postgres); they run on
+ * the driver connection itself.
+ */
+import knexFactory, { type Knex } from 'knex';
+import type { DatabaseUrl } from './database-url';
+import { scrubSecret } from './database-url';
+import type { Driver, Session, Unlock } from './driver';
+import { ConnectError, QueryError, RevisionsTableError } from './errors';
+import type { Revision } from './revision';
+import {
+  CLOUD_IDENTIFIER_VERSION,
+  COLUMN_NAMES,
+  createRevisionsTable,
+  MUTABLE_COLUMNS,
+  REVISIONS_TABLE,
+  revisionToRow,
+  rowToRevision,
+  type ColumnTypes,
+} from './revisions-table';
+import { type DialectName, SQL_SYNTAX, type SqlSyntax } from './syntax';
+
+export interface DriverOptions {
+  /** Upper bound for connecting and for taking a pooled connection. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** The part of knex's (untyped) client used to borrow raw driver connections. */
+interface PoolClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void>;
+}
+
+/** Transaction verbs and raw execution on one driver connection. */
+export interface RawConnectionOps<C> {
+  execute(conn: C, sql: string): Promise<void>;
+  readonly begin: string;
+}
+
+export abstract class KnexDriver<C = unknown> implements Driver {
+  abstract readonly dialect: DialectName;
+  protected readonly knex: Knex;
+  protected readonly connectTimeoutMs: number;
+
+  protected constructor(
+    readonly url: DatabaseUrl,
+    config: Knex.Config,
+    options: DriverOptions,
+  ) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    // knex logs connection errors to the console by itself; ours are thrown, scrubbed, to the caller.
+    const quiet = (): void => undefined;
+    this.knex = knexFactory({
+      ...config,
+      acquireConnectionTimeout: this.connectTimeoutMs,
+      log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
+    });
+  }
+
+  get syntax(): SqlSyntax {
+    return SQL_SYNTAX[this.dialect];
+  }
+
+  abstract get boundSchema(): string | undefined;
+  abstract lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock>;
+  abstract checkClean(revisionsSchema: string): Promise<string | undefined>;
+  protected abstract columnTypes(): Promise<ColumnTypes>;
+  protected abstract createSchema(schema: string): Promise<void>;
+  protected abstract get raw(): RawConnectionOps<C>;
+
+  defaultRevisionsSchema(): string {
+    return this.boundSchema ?? 'atlas_schema_revisions';
+  }
+
+  /** Database messages, with the password removed should a driver ever echo it. */
+  protected scrub(e: unknown): string {
+    const message = e instanceof Error ? e.message : String(e);
+    return scrubSecret(message, this.url.password);
+  }
+
+  protected connectError(e: unknown): ConnectError {
+    return new ConnectError(`connecting to ${this.url.redacted}: ${this.scrub(e)}`);
+  }
+
+  /** A raw driver connection from the pool. */
+  protected async acquire(): Promise<C> {
+    try {
+      return (await (this.knex.client as PoolClient).acquireConnection()) as C;
+    } catch (e) {
+      throw this.connectError(e);
+    }
+  }
+
+  protected async releaseConnection(conn: C): Promise<void> {
+    await (this.knex.client as PoolClient).releaseConnection(conn);
+  }
+
+  async ping(): Promise<void> {
+    const conn = await this.acquire();
+    await this.releaseConnection(conn);
+  }
+
+  /** The table reference, schema-qualified except on SQLite (always `main`). */
+  protected table(schema: string): Knex.QueryBuilder {
+    return this.dialect === 'sqlite' ? this.knex(REVISIONS_TABLE) : this.knex.withSchema(schema).table(REVISIONS_TABLE);
+  }
+
+  protected schemaBuilder(schema: string): Knex.SchemaBuilder {
+    return this.dialect === 'sqlite' ? this.knex.schema : this.knex.schema.withSchema(schema);
+  }
+
+  async revisionsTableExists(schema: string): Promise<boolean> {
+    try {
+      return await this.schemaBuilder(schema).hasTable(REVISIONS_TABLE);
+    } catch (e) {
+      throw this.queryError('checking for the revisions table', e);
+    }
+  }
+
+  async ensureRevisionsTable(schema: string): Promise<void> {
+    if (await this.revisionsTableExists(schema)) return this.checkColumns(schema);
+    try {
+      await this.createSchema(schema);
+      await createRevisionsTable(this.schemaBuilder(schema), this.dialect, await this.columnTypes());
+    } catch (e) {
+      throw new RevisionsTableError(`creating ${schema}.${REVISIONS_TABLE}: ${this.scrub(e)}`);
+    }
+  }
+
+  private async checkColumns(schema: string): Promise<void> {
+    const info = (await this.table(schema).columnInfo()) as Record<string, unknown>;
+    const missing = COLUMN_NAMES.filter((c) => !(c in info));
+    if (missing.length > 0) {
+      throw new RevisionsTableError(
+        `${schema}.${REVISIONS_TABLE} exists but lacks Atlas's column(s) ${missing.join(', ')}; it was not created by Atlas or this operator`,
+      );
+    }
+  }
+
+  async readRevisions(schema: string): Promise<Revision[]> {
+    try {
+      const rows = (await this.table(schema)
+        .select(...COLUMN_NAMES)
+        .whereNot('version', CLOUD_IDENTIFIER_VERSION)
+        .orderBy('version', 'asc')) as Record<string, unknown>[];
+      return rows.map(rowToRevision);
+    } catch (e) {
+      throw this.queryError('sql/migrate: read revisions', e);
+    }
+  }
+
+  protected queryError(what: string, e: unknown): QueryError {
+    return new QueryError(`${what}: ${this.scrub(e)}`);
+  }
+
+  async session(schema: string): Promise<Session> {
+    const conn = await this.acquire();
+    return new RawSession({
+      ops: this.raw,
+      conn,
+      revisions: () => this.table(schema).connection(conn),
+      toRow: (r) => revisionToRow(r, this.dialect),
+      scrub: (e) => this.scrub(e),
+      release: () => this.releaseConnection(conn),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+}
+
+/** What a session needs from its driver, bound to one connection. */
+interface SessionContext<C> {
+  readonly ops: RawConnectionOps<C>;
+  readonly conn: C;
+  /** The revisions table, queried on this connection. */
+  readonly revisions: () => Knex.QueryBuilder;
+  readonly toRow: (r: Revision) => Record<string, unknown>;
+  readonly scrub: (e: unknown) => string;
+  readonly release: () => Promise<void>;
+}
+
+class RawSession<C> implements Session {
+  private released = false;
+
+  constructor(private readonly ctx: SessionContext<C>) {}
+
+  async execute(sql: string): Promise<void> {
+    try {
+      await this.ctx.ops.execute(this.ctx.conn, sql);
+    } catch (e) {
+      throw new QueryError(this.ctx.scrub(e));
+    }
+  }
+
+  begin(): Promise<void> {
+    return this.execute(this.ctx.ops.begin);
+  }
+
+  commit(): Promise<void> {
+    return this.execute('COMMIT');
+  }
+
+  rollback(): Promise<void> {
+    return this.execute('ROLLBACK');
+  }
+
+  async readRevision(version: string): Promise<Revision | undefined> {
+    try {
+      const rows = (await this.ctx
+        .revisions()
+        .select(...COLUMN_NAMES)
+        .where('version', version)) as Record<string, unknown>[];
+      return rows[0] === undefined ? undefined : rowToRevision(rows[0]);
+    } catch (e) {
+      throw new QueryError(`sql/migrate: read revision: ${this.ctx.scrub(e)}`);
+    }
+  }
+
+  async writeRevision(revision: Revision): Promise<void> {
+    try {
+      await this.ctx
+        .revisions()
+        .insert(this.ctx.toRow(revision))
+        .onConflict('version')
+        .merge([...MUTABLE_COLUMNS]);
+    } catch (e) {
+      throw new QueryError(`sql/migrate: write revision: ${this.ctx.scrub(e)}`);
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.ctx.release();
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * PostgreSQL driver (pg). Atlas's rules: the URL is bound to a schema only
+ * through `search_path`; the lock is the advisory lock keyed by FNV-32 of
+ * the lock name, polled with a growing, jittered back-off.
+ */
+import type { Client } from 'pg';
+import type { DatabaseUrl } from './database-url';
+import type { Unlock } from './driver';
+import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
+import { KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
+import { sleep } from './sleep';
+
+/** Go's hash/fnv New32 (FNV-1, not FNV-1a), as Atlas uses for the lock key. */
+export function fnv32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash = (hash ^ byte) >>> 0;
+  }
+  return hash;
+}
+
+type SslConfig = false | { rejectUnauthorized: boolean };
+
+/** lib/pq's sslmode, which Atlas uses: `require` when absent. */
+function sslFor(url: DatabaseUrl): SslConfig {
+  const mode = url.params.get('sslmode') ?? 'require';
+  switch (mode) {
+    case 'disable':
+      return false;
+    case 'require':
+    case 'prefer':
+    case 'allow':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+    default:
+      throw new InvalidUrlError(`invalid database URL ${url.redacted}: unknown sslmode ${JSON.stringify(mode)}`);
+  }
+}
+
+function quoteIdent(name: string): string {
+  return '"' + name.replaceAll('"', '""') + '"';
+}
+
+/** Schemas Atlas never counts when deciding whether a database is clean. */
+const SCHEMAS_SQL = `
+  SELECT n.nspname AS name FROM pg_catalog.pg_namespace n
+  WHERE n.nspname NOT IN ('information_schema', 'pg_catalog', 'pg_toast', 'crdb_internal', 'pg_extension')
+    AND n.nspname NOT LIKE 'pg_%temp_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+  ORDER BY n.nspname`;
+
+const TABLES_SQL = `
+  SELECT table_name AS name FROM information_schema.tables
+  WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name`;
+
+export class PostgresDriver extends KnexDriver<Client> {
+  readonly dialect = 'postgres';
+
+  constructor(url: DatabaseUrl, options: DriverOptions = {}) {
+    const connectTimeout = Number(url.params.get('connect_timeout') ?? NaN) * 1000;
+    const timeout = Number.isFinite(connectTimeout) && connectTimeout > 0 ? connectTimeout : options.connectTimeoutMs;
+    const searchPath = url.params.get('search_path');
+    super(
+      url,
+      {
+        client: 'pg',
+        connection: {
+          host: url.host,
+          port: url.port ?? 5432,
+          user: url.user,
+          password: url.password,
+          database: url.database,
+          ssl: sslFor(url),
+          connectionTimeoutMillis: timeout ?? 10_000,
+          application_name: url.params.get('application_name') ?? 'atlas-k8s-migrator',
+          ...(searchPath === null ? {} : { options: `-c search_path=${searchPath}` }),
+        },
+        pool: { min: 0, max: 4 },
+      },
+      { ...options, ...(timeout === undefined ? {} : { connectTimeoutMs: timeout }) },
+    );
+  }
+
+  get boundSchema(): string | undefined {
+    const searchPath = this.url.params.get('search_path');
+    return searchPath === null || searchPath === '' ? undefined : searchPath;
+  }
+
+  protected get raw(): RawConnectionOps<Client> {
+    return {
+      execute: async (conn, sql) => {
+        await conn.query(sql);
+      },
+      begin: 'BEGIN',
+    };
+  }
+
+  protected columnTypes(): Promise<ColumnTypes> {
+    return Promise.resolve(columnTypes('postgres'));
+  }
+
+  protected async createSchema(schema: string): Promise<void> {
+    await this.knex.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  }
+
+  async lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock> {
+    const key = fnv32(name);
+    const conn = await this.acquire();
+    try {
+      await this.pollLock(conn, key, name, timeoutMs, signal);
+    } catch (e) {
+      await this.releaseConnection(conn);
+      throw e;
+    }
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      try {
+        const r = await conn.query<{ unlocked: boolean | null }>('SELECT pg_advisory_unlock($1) AS unlocked', [key]);
+        if (r.rows[0]?.unlocked !== true) throw new LockError(`sql/postgres: failed releasing lock ${key}`);
+      } finally {
+        await this.releaseConnection(conn);
+      }
+    };
+  }
+
+  /** Atlas's schedule: 25 ms doubling up to 1 s, plus up to as much jitter, until the timeout passes. */
+  private async pollLock(conn: Client, key: number, name: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const started = Date.now();
+    for (let interval = 25; ; interval *= 2) {
+      let locked: boolean | null | undefined;
+      try {
+        const r = await conn.query<{ locked: boolean | null }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
+        locked = r.rows[0]?.locked;
+      } catch (e) {
+        throw new LockError(`acquiring database lock: ${this.scrub(e)}`);
+      }
+      if (locked === true) return;
+      if (Date.now() - started > timeoutMs) throw new LockTimeoutError(name, timeoutMs);
+      const d = Math.min(interval, 1000);
+      await sleep(d + Math.floor(Math.random() * d), signal);
+    }
+  }
+
+  async checkClean(revisionsSchema: string): Promise<string | undefined> {
+    try {
+      const bound = this.boundSchema;
+      if (bound !== undefined) return await this.checkBoundSchema(bound, revisionsSchema);
+      const schemas = (await this.knex.raw<{ rows: { name: string }[] }>(SCHEMAS_SQL)).rows;
+      for (const { name } of schemas) {
+        const tables = await this.tables(name);
+        if (tables.length === 0 && name === 'public') continue;
+        if (tables.length === 0 || name !== revisionsSchema) return `found schema ${JSON.stringify(name)}`;
+        if (tables.length > 1) return `found ${tables.length} tables in schema ${JSON.stringify(name)}`;
+        if (tables[0] !== REVISIONS_TABLE) return `found table ${JSON.stringify(tables[0])} in schema ${JSON.stringify(name)}`;
+      }
+      return undefined;
+    } catch (e) {
+      if (e instanceof QueryError) throw e;
+      throw this.queryError('checking whether the database is clean', e);
+    }
+  }
+
+  private async checkBoundSchema(schema: string, revisionsSchema: string): Promise<string | undefined> {
+    const exists = await this.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?', [schema]);
+    if (exists.rows.length === 0) throw new QueryError(`sql/postgres: schema ${JSON.stringify(schema)} was not found`);
+    const tables = await this.tables(schema);
+    if (tables.length === 0) return undefined;
+    if (schema === revisionsSchema && tables.length === 1 && tables[0] === REVISIONS_TABLE) return undefined;
+    return `found table ${JSON.stringify(tables[0])} in schema ${JSON.stringify(schema)}`;
+  }
+
+  private async tables(schema: string): Promise<string[]> {
+    const r = await this.knex.raw<{ rows: { name: string }[] }>(TABLES_SQL, [schema]);
+    return r.rows.map((row) => row.name);
+  }
+}
