@@ -13,7 +13,7 @@ Takes no lock and changes nothing.
 `;
 
 function statusJson(s: MigrationStatus, env: { driver: string; url: string; dir: string }): object {
-  const file = (f: { name: string; version: string; description: string }) => ({ Name: f.name, Version: f.version, Description: f.description });
+  const file = (f: { name: string; version: string; description: string }): object => ({ Name: f.name, Version: f.version, Description: f.description });
   return {
     Env: { Driver: env.driver, URL: env.url, Dir: env.dir },
     Available: s.available.map(file),
