@@ -7,9 +7,11 @@ NODE_STAMP := node_modules/.install-stamp
 # Explicit file lists: Node 20 does not expand globs given to --test, and a
 # run that finds no file would pass silently.
 UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -name '*.integration.test.ts' 2>/dev/null))
+# Integration tests start their own PostgreSQL and MariaDB servers (installing the Debian packages if absent).
+INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck test test-unit bench demo clean
+.PHONY: help deps build lint typecheck test test-unit test-integration bench demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
@@ -36,7 +38,11 @@ test-unit: deps
 	@if [ -z "$(UNIT_TESTS)" ]; then echo "no unit test files found" >&2; exit 1; fi
 	$(NODE_TEST) $(UNIT_TESTS)
 
-test: lint test-unit
+test-integration: deps
+	@if [ -z "$(INTEGRATION_TESTS)" ]; then echo "no integration test files found" >&2; exit 1; fi
+	$(NODE_TEST) $(INTEGRATION_TESTS)
+
+test: lint test-unit test-integration
 
 bench: deps
 	npx tsx bench/directory-engine.bench.ts

@@ -108,6 +108,8 @@ async function runFiles(session: Session, files: readonly PreparedFile[], planne
 
 interface RunContext {
   readonly opts: ApplyOptions;
+  /** Revisions read before planning, by version. */
+  readonly history: ReadonlyMap<string, Revision>;
   readonly txMode: TxMode;
   readonly onEvent: MigrateEventListener;
 }
@@ -132,6 +134,8 @@ async function runFile(session: Session, p: PreparedFile, at: { index: number; c
       dryRun: ctx.opts.dryRun === true,
       onEvent: ctx.onEvent,
       signal: ctx.opts.signal,
+      // A dry run changes nothing, so the history read before planning is current (and the table may not exist).
+      ...(ctx.opts.dryRun === true ? { readRevision: () => Promise.resolve(ctx.history.get(p.file.version)) } : {}),
     });
     if (ownTx) await session.commit();
   } catch (e) {
@@ -156,6 +160,7 @@ interface PlannedRun {
   readonly prepared: readonly PreparedFile[];
   readonly planned: readonly PlannedFile[];
   readonly target: string | undefined;
+  readonly history: ReadonlyMap<string, Revision>;
 }
 
 /** Reads the history, checks cleanliness on a fresh database, plans and prepares every pending file. */
@@ -168,7 +173,7 @@ async function planRun(driver: Driver, directory: MigrationDirectory, opts: Appl
   const prepared = prepare(directory, p.pending, driver, txMode);
   const byVersion = new Map(revisions.map((r) => [r.version, r]));
   const planned = prepared.map((f) => plannedFile(f.file, f.statements, byVersion.get(f.file.version)));
-  return { schema, current: p.current, baseline: p.baseline, prepared, planned, target: prepared.at(-1)?.file.version };
+  return { schema, current: p.current, baseline: p.baseline, prepared, planned, target: prepared.at(-1)?.file.version, history: byVersion };
 }
 
 async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Promise<void> {
@@ -186,7 +191,7 @@ async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Pro
 
 /** Runs `migrate apply`. The directory is validated first; the lock is held for the whole run. */
 export async function apply(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions): Promise<ApplyResult> {
-  const ctx: RunContext = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents };
+  const ctx = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents } as const;
   directory.validate();
   await driver.ping();
   const waitStarted = Date.now();
@@ -195,7 +200,7 @@ export async function apply(driver: Driver, directory: MigrationDirectory, opts:
     ctx.onEvent({ type: 'lock-acquired', name: LOCK_NAME, waitedMs: Date.now() - waitStarted });
     const run = await planRun(driver, directory, opts, ctx.txMode);
     ctx.onEvent({ type: 'plan', current: run.current, target: run.target, files: run.planned });
-    await executeRun(driver, run, ctx);
+    await executeRun(driver, run, { ...ctx, history: run.history });
     return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true };
   } finally {
     await unlock();

@@ -24,6 +24,8 @@ export interface FileRun {
   readonly dryRun: boolean;
   readonly onEvent: MigrateEventListener;
   readonly signal: AbortSignal | undefined;
+  /** The file's stored revision; by default read through the session (inside its transaction). */
+  readonly readRevision?: () => Promise<Revision | undefined>;
 }
 
 type MutableRevision = { -readonly [K in keyof Revision]: Revision[K] };
@@ -70,6 +72,8 @@ class RevisionWriter {
   ) {}
 
   async write(): Promise<void> {
+    // As Atlas: every write stamps the writer's version, also on a row another tool started.
+    this.row.operatorVersion = this.run.operatorVersion;
     this.row.executionTime = Number(process.hrtime.bigint() - this.started);
     if (!this.run.dryRun) await this.run.session.writeRevision(this.row);
   }
@@ -83,7 +87,7 @@ async function executeStatement(run: FileRun, statement: Statement): Promise<voi
 /** Runs the file's pending statements; throws StatementExecError (recorded in the row) on the first failure. */
 export async function executeFile(run: FileRun): Promise<void> {
   const hashes = cumulativeStatementHashes(run.statements);
-  const stored = await run.session.readRevision(run.file.version);
+  const stored = await (run.readRevision ?? (() => run.session.readRevision(run.file.version)))();
   const writer = new RevisionWriter(run, stored === undefined ? newRevision(run, new Date()) : { ...stored });
   const row = writer.row;
   await writer.write();
@@ -101,7 +105,8 @@ export async function executeFile(run: FileRun): Promise<void> {
       if (!(e instanceof QueryError)) throw e;
       row.errorStmt = statement.text;
       row.error = e.message;
-      await writer.write();
+      // Inside a failed Postgres transaction this write fails too (and is rolled back anyway): the statement's error is what matters.
+      await writer.write().catch(() => undefined);
       throw new StatementExecError({
         file: run.file.name,
         version: run.file.version,

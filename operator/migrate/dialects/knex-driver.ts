@@ -13,7 +13,7 @@ import type { Revision } from './revision';
 import {
   CLOUD_IDENTIFIER_VERSION,
   COLUMN_NAMES,
-  createRevisionsTable,
+  revisionsTableDdl,
   MUTABLE_COLUMNS,
   REVISIONS_TABLE,
   revisionToRow,
@@ -72,6 +72,14 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   protected abstract createSchema(schema: string): Promise<void>;
   protected abstract get raw(): RawConnectionOps<C>;
 
+  /**
+   * A failed statement's error as Atlas's Go driver words it (it lands in the
+   * revisions table's `error` column and in status output). Default: the message.
+   */
+  protected statementError(e: unknown, _sql: string): string {
+    return this.scrub(e);
+  }
+
   defaultRevisionsSchema(): string {
     return this.boundSchema ?? 'atlas_schema_revisions';
   }
@@ -125,7 +133,8 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     if (await this.revisionsTableExists(schema)) return this.checkColumns(schema);
     try {
       await this.createSchema(schema);
-      await createRevisionsTable(this.schemaBuilder(schema), this.dialect, await this.columnTypes());
+      const qualifier = this.dialect === 'sqlite' ? undefined : schema;
+      await this.knex.raw(revisionsTableDdl(this.dialect, qualifier, await this.columnTypes()));
     } catch (e) {
       throw new RevisionsTableError(`creating ${schema}.${REVISIONS_TABLE}: ${this.scrub(e)}`);
     }
@@ -165,6 +174,7 @@ export abstract class KnexDriver<C = unknown> implements Driver {
       revisions: () => this.table(schema).connection(conn),
       toRow: (r) => revisionToRow(r, this.dialect),
       scrub: (e) => this.scrub(e),
+      statementError: (e, sql) => this.statementError(e, sql),
       release: () => this.releaseConnection(conn),
     });
   }
@@ -182,6 +192,7 @@ interface SessionContext<C> {
   readonly revisions: () => Knex.QueryBuilder;
   readonly toRow: (r: Revision) => Record<string, unknown>;
   readonly scrub: (e: unknown) => string;
+  readonly statementError: (e: unknown, sql: string) => string;
   readonly release: () => Promise<void>;
 }
 
@@ -194,7 +205,7 @@ class RawSession<C> implements Session {
     try {
       await this.ctx.ops.execute(this.ctx.conn, sql);
     } catch (e) {
-      throw new QueryError(this.ctx.scrub(e));
+      throw new QueryError(this.ctx.statementError(e, sql));
     }
   }
 

@@ -78,6 +78,14 @@ export class MySqlDriver extends KnexDriver<Connection> {
     return this.url.database;
   }
 
+  /** go-sql-driver's form: `Error 1136 (21S01): Column count doesn't match value count at row 1`. */
+  protected override statementError(e: unknown): string {
+    const err = e as { errno?: number; sqlState?: string; sqlMessage?: string };
+    if (err.errno === undefined || err.sqlMessage === undefined) return this.scrub(e);
+    const state = err.sqlState === undefined ? '' : ` (${err.sqlState})`;
+    return this.scrub(`Error ${err.errno}${state}: ${err.sqlMessage}`);
+  }
+
   protected get raw(): RawConnectionOps<Connection> {
     return {
       execute: (conn, sql) =>
@@ -149,7 +157,9 @@ export class MySqlDriver extends KnexDriver<Connection> {
         const tables = await this.tables([bound]);
         if (tables.length === 0) return undefined;
         if (bound === revisionsSchema && tables.length === 1 && tables[0]?.name === REVISIONS_TABLE) return undefined;
-        return `found table ${JSON.stringify(tables[0]?.name)} in schema ${JSON.stringify(bound)}`;
+        // Atlas names the first table by name, which can be its own revisions table; name a real culprit.
+        const culprit = tables.find((t) => t.name !== REVISIONS_TABLE) ?? tables[0];
+        return `found table ${JSON.stringify(culprit?.name)} in schema ${JSON.stringify(bound)}`;
       }
       return await this.checkRealm(revisionsSchema);
     } catch (e) {

@@ -91,6 +91,14 @@ export class PostgresDriver extends KnexDriver<Client> {
     return searchPath === null || searchPath === '' ? undefined : searchPath;
   }
 
+  /** lib/pq's form: `pq: <message> at column <n> (<code>)` (the column only for one-line statements). */
+  protected override statementError(e: unknown, sql: string): string {
+    const err = e as { message?: string; code?: string; position?: string };
+    if (err.code === undefined || err.message === undefined) return this.scrub(e);
+    const position = err.position !== undefined && !sql.includes('\n') ? ` at column ${err.position}` : '';
+    return this.scrub(`pq: ${err.message}${position} (${err.code})`);
+  }
+
   protected get raw(): RawConnectionOps<Client> {
     return {
       execute: async (conn, sql) => {
@@ -173,7 +181,9 @@ export class PostgresDriver extends KnexDriver<Client> {
     const tables = await this.tables(schema);
     if (tables.length === 0) return undefined;
     if (schema === revisionsSchema && tables.length === 1 && tables[0] === REVISIONS_TABLE) return undefined;
-    return `found table ${JSON.stringify(tables[0])} in schema ${JSON.stringify(schema)}`;
+    // Atlas names the first table by name, which can be its own revisions table; name a real culprit.
+    const culprit = tables.find((t) => t !== REVISIONS_TABLE) ?? tables[0];
+    return `found table ${JSON.stringify(culprit)} in schema ${JSON.stringify(schema)}`;
   }
 
   private async tables(schema: string): Promise<string[]> {

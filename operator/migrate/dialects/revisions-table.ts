@@ -4,7 +4,6 @@
  * type would be "fixed" by the next Atlas run), and the mapping between
  * database rows and Revision values.
  */
-import type { Knex } from 'knex';
 import type { Revision } from './revision';
 import type { DialectName } from './syntax';
 
@@ -70,21 +69,24 @@ export function columnTypes(dialect: DialectName, flavor: { mariadb?: boolean; l
   }
 }
 
-/** CREATE TABLE through knex's schema builder, with Atlas's exact types. */
-export function createRevisionsTable(schema: Knex.SchemaBuilder, dialect: DialectName, types: ColumnTypes): Knex.SchemaBuilder {
-  return schema.createTable(REVISIONS_TABLE, (t) => {
-    for (const c of REVISION_COLUMNS) {
-      const col = t.specificType(c.name, types.types[c.kind]);
-      if (c.nullable || (c.kind === 'time' && types.timeNullable)) col.nullable();
-      else col.notNullable();
-      if (c.defaultValue !== undefined) col.defaultTo(c.defaultValue);
-    }
-    t.primary(['version']);
-    if (dialect === 'mysql') {
-      t.charset('utf8mb4');
-      t.collate('utf8mb4_bin');
-    }
+function quote(dialect: DialectName, name: string): string {
+  return dialect === 'postgres' ? `"${name.replaceAll('"', '""')}"` : '`' + name.replaceAll('`', '``') + '`';
+}
+
+/**
+ * The CREATE TABLE statement as Atlas prints it (written out rather than
+ * built with knex's schema builder, which quotes numeric defaults and
+ * upper-cases SQLite types: Atlas would see a different table).
+ */
+export function revisionsTableDdl(dialect: DialectName, schema: string | undefined, types: ColumnTypes): string {
+  const columns = REVISION_COLUMNS.map((c) => {
+    const nullable = c.nullable || (c.kind === 'time' && types.timeNullable);
+    const def = c.defaultValue === undefined ? '' : ` DEFAULT ${c.defaultValue}`;
+    return `${quote(dialect, c.name)} ${types.types[c.kind]} ${nullable ? 'NULL' : 'NOT NULL'}${def}`;
   });
+  const table = (schema === undefined ? '' : quote(dialect, schema) + '.') + quote(dialect, REVISIONS_TABLE);
+  const options = dialect === 'mysql' ? ' CHARSET utf8mb4 COLLATE utf8mb4_bin' : '';
+  return `CREATE TABLE ${table} (${columns.join(', ')}, PRIMARY KEY (${quote(dialect, 'version')}))${options}`;
 }
 
 /** Go's default rendering of a time.Time in SQLite (mattn/go-sqlite3): `2006-01-02 15:04:05.999999999-07:00`. */
@@ -106,7 +108,9 @@ function parseTime(value: unknown): Date {
 }
 
 function parseHashes(value: unknown): string[] | null {
-  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  // Atlas's SQLite driver stores the JSON as a blob; MySQL may hand back a string or parsed JSON.
+  const raw = Buffer.isBuffer(value) ? value.toString('utf8') : value;
+  const parsed: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
   if (parsed === null || parsed === undefined) return null;
   if (!Array.isArray(parsed)) return null;
   return parsed.map(String);
@@ -150,7 +154,8 @@ export function revisionToRow(r: Revision, dialect: DialectName): Record<string,
     error: r.error,
     error_stmt: r.errorStmt,
     hash: r.hash,
-    partial_hashes: JSON.stringify(r.partialHashes),
+    // Compact JSON, `null` (the JSON literal) when empty; a blob on SQLite, as Atlas writes it.
+    partial_hashes: dialect === 'sqlite' ? Buffer.from(JSON.stringify(r.partialHashes)) : JSON.stringify(r.partialHashes),
     operator_version: r.operatorVersion,
   };
 }
