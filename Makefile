@@ -46,6 +46,7 @@ test: lint test-unit test-integration
 
 bench: deps
 	npx tsx bench/directory-engine.bench.ts
+	npx tsx bench/apply.bench.ts
 
 demo: deps
 	bash e2e/demo.sh

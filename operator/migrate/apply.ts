@@ -108,6 +108,7 @@ async function runFiles(session: Session, files: readonly PreparedFile[], planne
 
 interface RunContext {
   readonly opts: ApplyOptions;
+  readonly transactionalDdl: boolean;
   /** Revisions read before planning, by version. */
   readonly history: ReadonlyMap<string, Revision>;
   readonly txMode: TxMode;
@@ -134,8 +135,9 @@ async function runFile(session: Session, p: PreparedFile, at: { index: number; c
       dryRun: ctx.opts.dryRun === true,
       onEvent: ctx.onEvent,
       signal: ctx.opts.signal,
-      // A dry run changes nothing, so the history read before planning is current (and the table may not exist).
-      ...(ctx.opts.dryRun === true ? { readRevision: () => Promise.resolve(ctx.history.get(p.file.version)) } : {}),
+      // Read under the lock before planning; only this run changes the table until the lock is released.
+      stored: ctx.history.get(p.file.version),
+      onlyFinalWrite: (ownTx || inAll) && ctx.transactionalDdl,
     });
     if (ownTx) await session.commit();
   } catch (e) {
@@ -191,7 +193,7 @@ async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Pro
 
 /** Runs `migrate apply`. The directory is validated first; the lock is held for the whole run. */
 export async function apply(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions): Promise<ApplyResult> {
-  const ctx = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents } as const;
+  const ctx = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents, transactionalDdl: driver.transactionalDdl } as const;
   directory.validate();
   await driver.ping();
   const waitStarted = Date.now();

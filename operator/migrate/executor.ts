@@ -24,8 +24,15 @@ export interface FileRun {
   readonly dryRun: boolean;
   readonly onEvent: MigrateEventListener;
   readonly signal: AbortSignal | undefined;
-  /** The file's stored revision; by default read through the session (inside its transaction). */
-  readonly readRevision?: () => Promise<Revision | undefined>;
+  /** The file's stored revision, as read under the lock before planning. */
+  readonly stored: Revision | undefined;
+  /**
+   * The file runs inside a transaction on a database with transactional DDL:
+   * intermediate revision writes could never be seen (and vanish on
+   * rollback), so only the final row is written. The committed result is
+   * the same as writing after every statement.
+   */
+  readonly onlyFinalWrite: boolean;
 }
 
 type MutableRevision = { -readonly [K in keyof Revision]: Revision[K] };
@@ -71,11 +78,12 @@ class RevisionWriter {
     readonly row: MutableRevision,
   ) {}
 
-  async write(): Promise<void> {
+  async write(final = false): Promise<void> {
     // As Atlas: every write stamps the writer's version, also on a row another tool started.
     this.row.operatorVersion = this.run.operatorVersion;
     this.row.executionTime = Number(process.hrtime.bigint() - this.started);
-    if (!this.run.dryRun) await this.run.session.writeRevision(this.row);
+    if (this.run.dryRun || (this.run.onlyFinalWrite && !final)) return;
+    await this.run.session.writeRevision(this.row);
   }
 }
 
@@ -87,7 +95,7 @@ async function executeStatement(run: FileRun, statement: Statement): Promise<voi
 /** Runs the file's pending statements; throws StatementExecError (recorded in the row) on the first failure. */
 export async function executeFile(run: FileRun): Promise<void> {
   const hashes = cumulativeStatementHashes(run.statements);
-  const stored = await (run.readRevision ?? (() => run.session.readRevision(run.file.version)))();
+  const stored = run.stored;
   const writer = new RevisionWriter(run, stored === undefined ? newRevision(run, new Date()) : { ...stored });
   const row = writer.row;
   await writer.write();
@@ -106,7 +114,7 @@ export async function executeFile(run: FileRun): Promise<void> {
       row.errorStmt = statement.text;
       row.error = e.message;
       // Inside a failed Postgres transaction this write fails too (and is rolled back anyway): the statement's error is what matters.
-      await writer.write().catch(() => undefined);
+      await writer.write(true).catch(() => undefined);
       throw new StatementExecError({
         file: run.file.name,
         version: run.file.version,
@@ -125,5 +133,5 @@ export async function executeFile(run: FileRun): Promise<void> {
     run.onEvent({ type: 'statement-done', file: run.file.name, index: i, durationMs: performance.now() - started });
   }
   row.partialHashes = null;
-  await writer.write();
+  await writer.write(true);
 }

@@ -20,7 +20,6 @@ export interface Session {
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
-  readRevision(version: string): Promise<Revision | undefined>;
   writeRevision(revision: Revision): Promise<void>;
   release(): Promise<void>;
 }
@@ -29,6 +28,12 @@ export interface Driver {
   readonly dialect: DialectName;
   readonly syntax: SqlSyntax;
   readonly url: DatabaseUrl;
+  /**
+   * DDL is transactional (PostgreSQL, SQLite): inside a transaction nothing
+   * a file does, revision writes included, is visible before the commit.
+   * MySQL commits DDL implicitly, so its progress must be written as it goes.
+   */
+  readonly transactionalDdl: boolean;
   /** The schema the URL binds to (MySQL database, Postgres `search_path`, SQLite `main`), if any. */
   readonly boundSchema: string | undefined;
   /** Where the revisions table lives unless a schema is given explicitly. */

@@ -43,6 +43,7 @@ export interface RawConnectionOps<C> {
 
 export abstract class KnexDriver<C = unknown> implements Driver {
   abstract readonly dialect: DialectName;
+  abstract readonly transactionalDdl: boolean;
   protected readonly knex: Knex;
   protected readonly connectTimeoutMs: number;
 
@@ -219,18 +220,6 @@ class RawSession<C> implements Session {
 
   rollback(): Promise<void> {
     return this.execute('ROLLBACK');
-  }
-
-  async readRevision(version: string): Promise<Revision | undefined> {
-    try {
-      const rows = (await this.ctx
-        .revisions()
-        .select(...COLUMN_NAMES)
-        .where('version', version)) as Record<string, unknown>[];
-      return rows[0] === undefined ? undefined : rowToRevision(rows[0]);
-    } catch (e) {
-      throw new QueryError(`sql/migrate: read revision: ${this.ctx.scrub(e)}`);
-    }
   }
 
   async writeRevision(revision: Revision): Promise<void> {

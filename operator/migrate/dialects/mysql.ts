@@ -46,6 +46,7 @@ function dialTimeoutMs(url: DatabaseUrl): number | undefined {
 
 export class MySqlDriver extends KnexDriver<Connection> {
   readonly dialect = 'mysql';
+  readonly transactionalDdl = false;
   private flavor: Promise<ColumnTypes> | undefined;
 
   constructor(url: DatabaseUrl, options: DriverOptions = {}) {

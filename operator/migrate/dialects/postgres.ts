@@ -60,6 +60,7 @@ const TABLES_SQL = `
 
 export class PostgresDriver extends KnexDriver<Client> {
   readonly dialect = 'postgres';
+  readonly transactionalDdl = true;
 
   constructor(url: DatabaseUrl, options: DriverOptions = {}) {
     const connectTimeout = Number(url.params.get('connect_timeout') ?? NaN) * 1000;

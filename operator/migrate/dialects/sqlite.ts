@@ -49,6 +49,7 @@ function expiry(ms: number): string {
 
 export class SqliteDriver extends KnexDriver<Database> {
   readonly dialect = 'sqlite';
+  readonly transactionalDdl = true;
 
   constructor(url: DatabaseUrl, options: DriverOptions = {}) {
     super(
