@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: the seed walk-through (shared/seed), as far as the project goes today.
 # Steps 3-4 (the migration directory and its atlas.sum) run for real below.
-# Steps 1, 2, 5 and 6 (install the operator, a database, the AtlasMigration
-# resource, kubectl wait for Ready) need the database drivers, the CRD and the
-# reconciler, which are later issues: this script says so instead of faking them.
+# Steps 2 and 6 (a database, then describe its tables) run against a private
+# MariaDB with our `migrate apply`. Steps 1 and 5 (install the operator, the
+# AtlasMigration resource, kubectl wait for Ready) need the CRD, the control
+# plane and the reconciler, which are later issues: this script says so
+# instead of faking them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=(npx tsx operator/cli/main.ts)
@@ -36,5 +38,9 @@ if "${cli[@]}" migrate validate --dir "file://$work/migrations"; then
 fi
 
 echo
-echo "== steps 1, 2, 5, 6 (operator, database, AtlasMigration, Ready): not yet."
-echo "   They arrive with the driver, CRD, control-plane and reconciler issues."
+echo "== steps 2 and 6: a database, our migrate apply, and the tables it made"
+npx tsx e2e/demo-apply.ts
+
+echo
+echo "== steps 1 and 5 (install the operator, apply the AtlasMigration, wait for Ready): not yet."
+echo "   They arrive with the CRD, control-plane and reconciler issues."
