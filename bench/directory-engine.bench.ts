@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RevisionType, type Revision } from '../operator/migrate/dialects/revision';
+import { makeRevision, type Revision } from '../operator/migrate/dialects/revision';
 import { SQL_SYNTAX, isDialectName } from '../operator/migrate/dialects/syntax';
 import { readDirectoryFolder } from '../operator/migrate/directory';
 import { plan } from '../operator/migrate/planner';
@@ -63,20 +63,7 @@ function generate(dir: string): void {
 }
 
 function revisionsForHalf(): Revision[] {
-  return Array.from({ length: FILES / 2 }, (_, i) => ({
-    version: version(i),
-    description: `create_t${i}`,
-    type: RevisionType.Execute,
-    applied: 20,
-    total: 20,
-    executedAt: new Date(0),
-    executionTime: 0,
-    error: '',
-    errorStmt: '',
-    hash: '',
-    partialHashes: null,
-    operatorVersion: 'bench',
-  }));
+  return Array.from({ length: FILES / 2 }, (_, i) => makeRevision({ version: version(i), description: `create_t${i}`, applied: 20, total: 20 }));
 }
 
 function engine(dir: string, revisions: readonly Revision[]): Promise<number> {

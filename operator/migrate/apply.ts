@@ -6,7 +6,7 @@
  * statement runs, so bad input never leaves a database half-migrated.
  */
 import type { Driver, Session } from './dialects/driver';
-import { RevisionType, type Revision } from './dialects/revision';
+import { makeRevision, RevisionType, type Revision } from './dialects/revision';
 import { DEFAULT_REVISIONS_SCHEMA } from './dialects/revisions-table';
 import type { MigrationDirectory } from './directory';
 import { AmbiguousRevisionTableError, ChecksumEntryMissingError, NotCleanError } from './errors';
@@ -75,20 +75,9 @@ async function revisionsSchemaFor(driver: Driver, opts: ApplyOptions): Promise<s
 }
 
 async function writeBaseline(session: Session, file: { version: string; description: string }, operatorVersion: string): Promise<void> {
-  await session.writeRevision({
-    version: file.version,
-    description: file.description,
-    type: RevisionType.Baseline,
-    applied: 0,
-    total: 0,
-    executedAt: new Date(),
-    executionTime: 0,
-    error: '',
-    errorStmt: '',
-    hash: '',
-    partialHashes: null,
-    operatorVersion,
-  });
+  await session.writeRevision(
+    makeRevision({ version: file.version, description: file.description, type: RevisionType.Baseline, operatorVersion }),
+  );
 }
 
 /** Executes the prepared files on one session, honouring each file's transaction mode. */

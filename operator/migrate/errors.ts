@@ -1,3 +1,4 @@
+import { CodedError } from './dialects/coded-error';
 import { goQuote } from './go-quote';
 
 /**
@@ -27,12 +28,7 @@ export type MigrateErrorCode =
   | 'AmbiguousRevisionTable'
   | 'Cancelled';
 
-export abstract class MigrateError extends Error {
-  abstract readonly code: MigrateErrorCode;
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export abstract class MigrateError extends CodedError<MigrateErrorCode> {}
 
 export class DirectoryReadError extends MigrateError {
   readonly code = 'DirectoryRead';

@@ -7,7 +7,7 @@
  */
 import { type Session } from './dialects/driver';
 import { QueryError } from './dialects/errors';
-import { RevisionType, type Revision } from './dialects/revision';
+import { makeRevision, type Revision } from './dialects/revision';
 import { CancelledError, HistoryChangedError, StatementExecError } from './errors';
 import type { MigrateEventListener, PlannedFile } from './events';
 import type { MigrationFile } from './migration-file';
@@ -37,21 +37,14 @@ export interface FileRun {
 
 type MutableRevision = { -readonly [K in keyof Revision]: Revision[K] };
 
-function newRevision(run: FileRun, now: Date): MutableRevision {
-  return {
+function newRevision(run: FileRun): MutableRevision {
+  return makeRevision({
     version: run.file.version,
     description: run.file.description,
-    type: RevisionType.Execute,
-    applied: 0,
     total: run.statements.length,
-    executedAt: now,
-    executionTime: 0,
-    error: '',
-    errorStmt: '',
     hash: run.hash,
-    partialHashes: null,
     operatorVersion: run.operatorVersion,
-  };
+  });
 }
 
 export function plannedFile(file: MigrationFile, statements: readonly Statement[], stored: Revision | undefined): PlannedFile {
@@ -96,7 +89,7 @@ async function executeStatement(run: FileRun, statement: Statement): Promise<voi
 export async function executeFile(run: FileRun): Promise<void> {
   const hashes = cumulativeStatementHashes(run.statements);
   const stored = run.stored;
-  const writer = new RevisionWriter(run, stored === undefined ? newRevision(run, new Date()) : { ...stored });
+  const writer = new RevisionWriter(run, stored === undefined ? newRevision(run) : { ...stored });
   const row = writer.row;
   await writer.write();
   if (row.applied > 0) verifyHistory(run.file, row, hashes);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RevisionType, type Revision } from './dialects/revision';
+import { makeRevision, RevisionType, type Revision } from './dialects/revision';
 import { directoryFromEntries } from './directory';
 import {
   BaselineNotFoundError,
@@ -20,20 +20,7 @@ function dir(...names: string[]) {
 }
 
 function rev(version: string, applied = 1, total = applied, type: number = RevisionType.Execute): Revision {
-  return {
-    version,
-    description: 'd',
-    type,
-    applied,
-    total,
-    executedAt: new Date(0),
-    executionTime: 0,
-    error: '',
-    errorStmt: '',
-    hash: '',
-    partialHashes: null,
-    operatorVersion: 'test',
-  };
+  return makeRevision({ version, description: 'd', type, applied, total });
 }
 
 function names(d: ReturnType<typeof dir>, revisions: Revision[], opts: PlanOptions = {}, notClean?: NotCleanError) {

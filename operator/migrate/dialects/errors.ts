@@ -4,6 +4,8 @@
  * driver messages scrubbed before they are wrapped).
  */
 
+import { CodedError } from './coded-error';
+
 export type DriverErrorCode =
   | 'InvalidUrl'
   | 'UnsupportedScheme'
@@ -13,12 +15,7 @@ export type DriverErrorCode =
   | 'RevisionsTable'
   | 'Query';
 
-export abstract class DriverError extends Error {
-  abstract readonly code: DriverErrorCode;
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export abstract class DriverError extends CodedError<DriverErrorCode> {}
 
 export class InvalidUrlError extends DriverError {
   readonly code = 'InvalidUrl';

@@ -51,6 +51,24 @@ export interface Revision {
   readonly operatorVersion: string;
 }
 
+/** A revision with Atlas's zero values for everything not given (type: executed). */
+export function makeRevision(fields: Pick<Revision, 'version'> & Partial<Revision>): Revision {
+  return {
+    description: '',
+    type: RevisionType.Execute,
+    applied: 0,
+    total: 0,
+    executedAt: new Date(),
+    executionTime: 0,
+    error: '',
+    errorStmt: '',
+    hash: '',
+    partialHashes: null,
+    operatorVersion: '',
+    ...fields,
+  };
+}
+
 /** A revision whose file stopped part way (failed, or interrupted). */
 export function isPartial(r: Pick<Revision, 'applied' | 'total'>): boolean {
   return r.applied !== r.total;
