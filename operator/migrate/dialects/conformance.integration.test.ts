@@ -206,6 +206,19 @@ for (const dialect of DIALECT_NAMES) {
         );
       }));
 
+    it('tx-mode all: a failure in a later file undoes the earlier ones where DDL is transactional', () =>
+      withDb(dialect, async (db) => {
+        const files = { ...BASE, '3_bad.sql': 'INSERT INTO missing VALUES (1);\n' };
+        await assert.rejects(run(db, dir(files), { txMode: 'all' }), StatementExecError);
+        if (dialect === 'mysql') {
+          // CREATE TABLE commits implicitly on MySQL: file 1 stays.
+          assert.ok((await tables(db)).includes('users'));
+        } else {
+          assert.deepEqual(await tables(db), ['atlas_schema_revisions']);
+          assert.deepEqual(await revisions(db), []);
+        }
+      }));
+
     it('refuses a checksum mismatch before touching the database', () =>
       withDb(dialect, async (db) => {
         const before = await db.dump();
