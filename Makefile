@@ -11,7 +11,7 @@ UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -nam
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck test test-unit test-integration bench demo clean
+.PHONY: help deps build lint typecheck generate test test-unit test-integration bench demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
@@ -24,6 +24,10 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 deps: $(NODE_STAMP)
+
+# Code generated from operator/api (the resource's TypeScript types); `make test` checks it is current.
+generate: deps
+	npx tsx operator/api/codegen/generate.ts
 
 build: deps
 	npx tsc -p tsconfig.build.json

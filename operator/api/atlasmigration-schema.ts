@@ -1,0 +1,172 @@
+/**
+ * The AtlasMigration resource, written once. The CRD's openAPIV3Schema, the
+ * generated TypeScript types (generated/atlasmigration-types.ts) and the
+ * in-process validator all come from these objects.
+ *
+ * Compatible with ariga/atlas-operator's `db.atlasgo.io/v1alpha1`: every
+ * field it defines is accepted (so existing manifests validate); fields
+ * that need Atlas Cloud are accepted and answered by a condition at run time.
+ */
+import { bool, int, list, obj, secretKeyRef, type SchemaNode, str, stringMap } from './schema-helpers';
+
+export const API_GROUP = 'db.atlasgo.io';
+export const API_VERSION = 'v1alpha1';
+export const KIND = 'AtlasMigration';
+export const PLURAL = 'atlasmigrations';
+export const SINGULAR = 'atlasmigration';
+export const SHORT_NAMES = ['atlasmig'];
+
+const GO_DURATION = '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$';
+
+const credentials = obj(
+  'Connection details assembled into a URL (used when neither url nor urlFrom is set). Each part may come from a Secret.',
+  {
+    scheme: str('Database driver scheme: mysql, maria, mariadb, postgres, postgresql or sqlite.'),
+    user: str('User name.'),
+    userFrom: secretKeyRef('the user name'),
+    password: str('Password. Prefer passwordFrom: a literal password is visible to anyone who can read the resource.'),
+    passwordFrom: secretKeyRef('the password'),
+    host: str('Host name or address.'),
+    hostFrom: secretKeyRef('the host'),
+    port: int('Port; the driver default (3306, 5432) when absent.', { minimum: 1 }),
+    database: str('Database name (the URL path).'),
+    parameters: stringMap('URL query parameters, such as sslmode or search_path.'),
+  },
+  { required: ['scheme'] },
+);
+
+const dir = obj(
+  'The migration directory: exactly one of configMapRef, configMapRefs, local or remote.',
+  {
+    configMapRef: obj('A ConfigMap whose data keys are file names (the migration files and atlas.sum).', { name: str('Name of the ConfigMap in the same namespace.') }, { required: ['name'], 'x-kubernetes-map-type': 'atomic' }),
+    configMapRefs: list(
+      'Several ConfigMaps read as one directory, for directories larger than one ConfigMap (1 MiB). A file name may appear in only one of them. In any ConfigMap, a binaryData key "<file>.gz" holds the gzip of <file>.',
+      obj('A ConfigMap in the same namespace.', { name: str('Name of the ConfigMap.') }, { required: ['name'] }),
+      { 'x-kubernetes-list-type': 'atomic' },
+    ),
+    local: stringMap('The migration files inline: file name to content (include atlas.sum).'),
+    remote: obj('A directory in Atlas Cloud (not supported by this operator; reported by a condition).', { name: str('Directory name in Atlas Cloud.'), tag: str('Directory tag.') }),
+  },
+  {
+    'x-kubernetes-validations': [
+      {
+        rule: '(has(self.configMapRef) ? 1 : 0) + (has(self.configMapRefs) ? 1 : 0) + (has(self.local) ? 1 : 0) + (has(self.remote) ? 1 : 0) == 1',
+        message: 'dir needs exactly one of configMapRef, configMapRefs, local or remote',
+      },
+    ],
+  },
+);
+
+export const specSchema: SchemaNode = obj(
+  'The desired state: a database and the migration directory to bring it to.',
+  {
+    url: str('Database URL in Atlas form, e.g. mysql://user:pass@host:3306/db. Prefer urlFrom for URLs with passwords.'),
+    urlFrom: secretKeyRef('the database URL'),
+    credentials,
+    dir,
+    revisionsSchema: str('Schema of the atlas_schema_revisions table. Default: the URL\'s schema, else a schema named atlas_schema_revisions.'),
+    baseline: str('On a database without history, record this version as applied and run only later files.'),
+    execOrder: str('What to do with files older than the database\'s latest version that never ran: linear refuses, linear-skip skips them, non-linear runs them.', {
+      enum: ['linear', 'linear-skip', 'non-linear'],
+      default: 'linear',
+    }),
+    backoffLimit: int('Failed attempts before the resource is left Stalled; 0 retries forever.', { default: 20, minimum: 0 }),
+    envName: str('Accepted for compatibility with atlas-operator (names the atlas.hcl env); unused here.'),
+    txMode: str('Transaction mode: file (one per file), all (one for the run) or none. A file can override it with -- atlas:txmode.', {
+      enum: ['file', 'all', 'none'],
+      default: 'file',
+    }),
+    lockTimeout: str('How long to wait for the database lock held by another migration (Go duration, e.g. 10s, 1m).', { default: '10s', pattern: GO_DURATION }),
+    dryRun: bool('Report what would run without changing the database.', { default: false }),
+    cloud: obj('Atlas Cloud settings (not supported by this operator; reported by a condition).', {
+      url: str('Atlas Cloud URL.'),
+      project: str('Atlas Cloud project.'),
+      tokenFrom: secretKeyRef('the Atlas Cloud token'),
+    }),
+    devURL: str('Dev database URL (Atlas Cloud and down migrations; not used by this operator).'),
+    devURLFrom: secretKeyRef('the dev database URL'),
+    protectedFlows: obj('Protected flows (atlas-operator compatibility).', {
+      migrateDown: obj('Down migrations.', {
+        allow: bool('Allow migrating down.', { default: false }),
+        autoApprove: bool('Approve down migrations automatically.', { default: false }),
+      }),
+    }),
+    config: str('Raw atlas.hcl (atlas-operator compatibility; not used by this operator).'),
+    configFrom: secretKeyRef('the atlas.hcl'),
+    vars: list(
+      'Input variables for atlas.hcl (atlas-operator compatibility; not used by this operator).',
+      obj('A variable.', {
+        key: str('Variable name.'),
+        value: str('Value.'),
+        valueFrom: obj('Value from a Secret or ConfigMap key.', {
+          secretKeyRef: obj('A Secret key.', { name: str('Secret name.'), key: str('Key.') }),
+          configMapKeyRef: obj('A ConfigMap key.', { name: str('ConfigMap name.'), key: str('Key.') }),
+        }),
+      }),
+    ),
+    devDB: obj('Dev database pod template (atlas-operator compatibility; not used by this operator).', {}, { 'x-kubernetes-preserve-unknown-fields': true }),
+  },
+  {
+    required: ['dir'],
+    'x-kubernetes-validations': [
+      {
+        rule: '(has(self.url) ? 1 : 0) + (has(self.urlFrom) ? 1 : 0) + (has(self.credentials) ? 1 : 0) == 1',
+        message: 'exactly one of url, urlFrom or credentials must be set',
+      },
+    ],
+  },
+);
+
+const condition = obj(
+  'A kstatus condition (metav1.Condition).',
+  {
+    type: str('Ready, Reconciling or Stalled.'),
+    status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+    observedGeneration: int('The generation the condition was computed for.', { format: 'int64' }),
+    lastTransitionTime: str('When the status last changed.', { format: 'date-time' }),
+    reason: str('One CamelCase word (see the README for the reasons).'),
+    message: str('Human-readable details.'),
+  },
+  { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
+);
+
+export const statusSchema: SchemaNode = obj(
+  'The observed state.',
+  {
+    observedGeneration: int('The generation last reconciled; -1 before the first reconcile.', { format: 'int64' }),
+    conditions: list('Ready, Reconciling and Stalled.', condition, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+    lastAppliedVersion: str('The database\'s version after the last successful reconcile.'),
+    lastApplied: int('Unix time (seconds) of the last successful apply.', { format: 'int64' }),
+    observed_hash: str('Hash of the inputs (URL, directory) last reconciled; a change triggers a new reconcile.'),
+    failed: int('Consecutive failed attempts.', { default: 0 }),
+    lastDeploymentUrl: str('Atlas Cloud deployment URL (atlas-operator compatibility).'),
+    approvalUrl: str('Atlas Cloud approval URL (atlas-operator compatibility).'),
+    pendingVersions: list('Versions still to apply.', str('A version.'), { 'x-kubernetes-list-type': 'atomic' }),
+    pendingCount: int('Number of files still to apply.'),
+    progress: obj('The migration running now, if any.', {
+      file: str('File being applied.'),
+      version: str('Its version.'),
+      statement: int('Statement being executed (1-based).'),
+      statements: int('Statements in the file.'),
+      filesDone: int('Files applied in this run.'),
+      filesTotal: int('Files to apply in this run.'),
+      startedAt: str('When the run started.', { format: 'date-time' }),
+    }),
+  },
+);
+
+/** A printer column of the CRD. */
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'date';
+  readonly jsonPath: string;
+  readonly description: string;
+}
+
+export const PRINTER_COLUMNS: readonly PrinterColumn[] = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Whether the database is at the directory\'s latest version.' },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why (see README).' },
+  { name: 'Version', type: 'string', jsonPath: '.status.lastAppliedVersion', description: 'The database\'s current version.' },
+  { name: 'Pending', type: 'integer', jsonPath: '.status.pendingCount', description: 'Files still to apply.' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the resource.' },
+];
