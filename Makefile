@@ -11,7 +11,7 @@ UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -nam
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck generate test test-unit test-integration bench demo clean
+.PHONY: help deps build lint typecheck generate synth helm check-generated test test-unit test-integration bench demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
@@ -28,6 +28,27 @@ deps: $(NODE_STAMP)
 # Code generated from operator/api (the resource's TypeScript types); `make test` checks it is current.
 generate: deps
 	npx tsx operator/api/codegen/generate.ts
+
+# cdk8s output, all committed: plain YAML (manifests/synth), the Helm chart
+# (manifests/helm) and the classes imported from our own CRD (imports/).
+CDK8S := CDK8S_CHECK_UPGRADE=false npx cdk8s
+synth: deps
+	$(CDK8S) synth --no-check-upgrade
+	$(CDK8S) import --no-check-upgrade
+	$(MAKE) helm
+
+helm: deps
+	rm -rf manifests/helm
+	CHART_FORMAT=helm $(CDK8S) synth --no-check-upgrade --format helm --chart-version $$(node -p "require('./package.json').version") --output manifests/helm
+
+# Regenerates everything into a scratch folder and fails on any difference.
+check-generated: deps
+	npx tsx operator/api/codegen/generate.ts --check
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(CDK8S) synth --no-check-upgrade --output "$$tmp/synth" >/dev/null && diff -r "$$tmp/synth" manifests/synth && \
+	$(CDK8S) import --no-check-upgrade --output "$$tmp/imports" manifests/synth/crd.k8s.yaml >/dev/null && diff "$$tmp/imports/db.atlasgo.io.ts" imports/db.atlasgo.io.ts && \
+	CHART_FORMAT=helm $(CDK8S) synth --no-check-upgrade --format helm --chart-version $$(node -p "require('./package.json').version") --output "$$tmp/helm" >/dev/null && diff -r "$$tmp/helm" manifests/helm && \
+	echo "generated files are current"
 
 build: deps
 	npx tsc -p tsconfig.build.json
@@ -46,7 +67,7 @@ test-integration: deps
 	@if [ -z "$(INTEGRATION_TESTS)" ]; then echo "no integration test files found" >&2; exit 1; fi
 	$(NODE_TEST) $(INTEGRATION_TESTS)
 
-test: lint test-unit test-integration
+test: lint check-generated test-unit test-integration
 
 bench: deps
 	npx tsx bench/directory-engine.bench.ts

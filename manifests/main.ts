@@ -1,9 +1,14 @@
 /**
- * The cdk8s app: `npx cdk8s synth` runs this file. The CRD and the operator
- * chart are added here by the CRD/chart issue; until then the app
- * synthesizes nothing.
+ * The cdk8s app entry (`npx cdk8s synth`). Reads its settings once, here:
+ * WATCH_NAMESPACES (comma list; default all namespaces), IMAGE, and
+ * CHART_FORMAT=helm (set by `make helm`: the CRD then goes to crds/ only).
  */
-import { App } from 'cdk8s';
+import { PROGRAM_VERSION } from '../operator/version';
+import { buildApp } from './app';
 
-const app = new App();
-app.synth();
+const watch = (process.env.WATCH_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const image = process.env.IMAGE ?? `atlas-k8s-migrator:${PROGRAM_VERSION}`;
+
+const includeCrd = process.env.CHART_FORMAT !== 'helm';
+
+buildApp({ image, includeCrd, ...(watch.length === 0 ? {} : { watchNamespaces: watch }) }).synth();

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { atlasMigrationCrd } from '../operator/api/crd';
+import { PROGRAM_VERSION } from '../operator/version';
+import { buildApp } from './app';
+import { LEADER_ELECTION_RULES, OPERATOR_RULES } from './rbac';
+
+type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+
+function synth(watchNamespaces?: string[]): { files: Record<string, string>; docs: Doc[] } {
+  const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
+  try {
+    buildApp({ outdir, image: `atlas-k8s-migrator:${PROGRAM_VERSION}`, ...(watchNamespaces === undefined ? {} : { watchNamespaces }) }).synth();
+    const files = Object.fromEntries(readdirSync(outdir).map((f) => [f, readFileSync(join(outdir, f), 'utf8')]));
+    const docs = Object.values(files).flatMap((text) => parseAllDocuments(text).map((d) => d.toJS() as Doc));
+    return { files, docs };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe('synthesized manifests', () => {
+  const { files, docs } = synth();
+
+  it('match what is committed in manifests/synth (run npx cdk8s synth)', () => {
+    for (const [name, text] of Object.entries(files)) {
+      assert.equal(readFileSync(join(__dirname, 'synth', name), 'utf8'), text, `manifests/synth/${name} is out of date`);
+    }
+    assert.deepEqual(readdirSync(join(__dirname, 'synth')).sort(), Object.keys(files).sort());
+  });
+
+  it('contain the CRD built from operator/api, without a namespace', () => {
+    const crd = docs.find((d) => d.kind === 'CustomResourceDefinition');
+    assert.deepEqual(crd, atlasMigrationCrd());
+    assert.equal(crd?.metadata.namespace, undefined);
+  });
+
+  it('run the operator hardened, alone, and able to reach the API server', () => {
+    const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as {
+      spec: { replicas: number; strategy: { type: string }; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
+    };
+    assert.equal(deployment.spec.replicas, 1);
+    assert.equal(deployment.spec.strategy.type, 'Recreate');
+    const pod = deployment.spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, true);
+    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    const [container] = pod.containers;
+    assert.deepEqual(container?.securityContext, { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    assert.ok(container?.livenessProbe !== undefined && container.readinessProbe !== undefined && container.resources !== undefined);
+    assert.ok(docs.some((d) => d.kind === 'Service' && d.metadata.name.endsWith('-metrics')));
+  });
+
+  it('grant least privilege, cluster-wide by default', () => {
+    const role = docs.find((d) => d.kind === 'ClusterRole') as unknown as { rules: unknown[] };
+    assert.deepEqual(role.rules, OPERATOR_RULES);
+    for (const d of docs.filter((x) => /Role$/.test(x.kind))) {
+      for (const rule of (d as unknown as { rules: { verbs: string[]; resources: string[] }[] }).rules) {
+        assert.ok(!rule.verbs.includes('*') && !rule.resources.includes('*'), `${d.metadata.name} uses a wildcard`);
+      }
+    }
+    const leader = docs.find((d) => d.kind === 'Role' && d.metadata.name.endsWith('leader-election')) as unknown as { rules: unknown[] };
+    assert.deepEqual(leader.rules, LEADER_ELECTION_RULES);
+  });
+
+  it('grant Roles per watched namespace in the namespaced variant', () => {
+    const scoped = synth(['team-a', 'team-b']).docs;
+    assert.ok(!scoped.some((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding'));
+    const roles = scoped.filter((d) => d.kind === 'Role' && d.metadata.name === 'atlas-k8s-migrator').map((d) => d.metadata.namespace);
+    assert.deepEqual(roles, ['team-a', 'team-b']);
+    const args = (scoped.find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]?.args;
+    assert.ok(args?.includes('--namespaces=team-a,team-b'));
+  });
+});
