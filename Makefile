@@ -37,9 +37,13 @@ synth: deps
 	$(CDK8S) import --no-check-upgrade
 	$(MAKE) helm
 
+# cdk8s names the Helm chart after the checkout's folder; name it after the project instead.
+HELM_SYNTH = CHART_FORMAT=helm $(CDK8S) synth --no-check-upgrade --format helm --chart-version $$(node -p "require('./package.json').version") --output $(1) >/dev/null && \
+	sed -i -e 's/^name: .*/name: "atlas-k8s-migrator"/' -e 's/^description: .*/description: Runs Atlas-compatible versioned SQL migrations from AtlasMigration resources/' $(1)/Chart.yaml
+
 helm: deps
 	rm -rf manifests/helm
-	CHART_FORMAT=helm $(CDK8S) synth --no-check-upgrade --format helm --chart-version $$(node -p "require('./package.json').version") --output manifests/helm
+	$(call HELM_SYNTH,manifests/helm)
 
 # Regenerates everything into a scratch folder and fails on any difference.
 check-generated: deps
@@ -47,7 +51,7 @@ check-generated: deps
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(CDK8S) synth --no-check-upgrade --output "$$tmp/synth" >/dev/null && diff -r "$$tmp/synth" manifests/synth && \
 	$(CDK8S) import --no-check-upgrade --output "$$tmp/imports" manifests/synth/crd.k8s.yaml >/dev/null && diff "$$tmp/imports/db.atlasgo.io.ts" imports/db.atlasgo.io.ts && \
-	CHART_FORMAT=helm $(CDK8S) synth --no-check-upgrade --format helm --chart-version $$(node -p "require('./package.json').version") --output "$$tmp/helm" >/dev/null && diff -r "$$tmp/helm" manifests/helm && \
+	$(call HELM_SYNTH,"$$tmp/helm") && diff -r "$$tmp/helm" manifests/helm && \
 	echo "generated files are current"
 
 build: deps
