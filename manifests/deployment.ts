@@ -1,14 +1,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { HEALTH_PORT, METRICS_PORT, SELECTOR_LABELS } from './names';
+import { HEALTH_PORT, METRICS_PORT, type OperatorPlacement, SELECTOR_LABELS } from './names';
 
-export interface OperatorDeploymentProps {
-  readonly namespace: string;
-  readonly serviceAccountName: string;
+export interface OperatorDeploymentProps extends OperatorPlacement {
   /** Container image. */
   readonly image: string;
-  /** Namespaces to watch. @default all */
-  readonly watchNamespaces?: readonly string[];
 }
 
 /**

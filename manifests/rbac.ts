@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { API_GROUP, PLURAL } from '../operator/api/atlasmigration-schema';
+import type { OperatorPlacement } from './names';
 
 /** Exactly what the operator needs, nothing more. */
 export const OPERATOR_RULES: k8s.PolicyRule[] = [
@@ -14,19 +15,8 @@ export const OPERATOR_RULES: k8s.PolicyRule[] = [
 /** Leader election, in the operator's own namespace only. */
 export const LEADER_ELECTION_RULES: k8s.PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
-export interface RbacProps {
-  /** Namespace the operator runs in. */
-  readonly namespace: string;
-  readonly serviceAccountName: string;
-  /**
-   * Namespaces to watch. @default all namespaces (a ClusterRole); when set,
-   * one Role and RoleBinding per namespace instead.
-   */
-  readonly watchNamespaces?: readonly string[];
-}
-
 export class OperatorRbac extends Construct {
-  constructor(scope: Construct, id: string, props: RbacProps) {
+  constructor(scope: Construct, id: string, props: OperatorPlacement) {
     super(scope, id);
     const subject = { kind: 'ServiceAccount', name: props.serviceAccountName, namespace: props.namespace };
     const name = props.serviceAccountName;
