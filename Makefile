@@ -11,7 +11,7 @@ UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -nam
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck generate synth helm check-generated test test-unit test-integration bench demo clean
+.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane test test-unit test-integration bench demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
@@ -72,6 +72,10 @@ test-integration: deps
 	$(NODE_TEST) $(INTEGRATION_TESTS)
 
 test: lint check-generated test-unit test-integration
+
+# kube-apiserver, etcd and kubectl built from the Go module proxy into ~/.cache (work in progress for the e2e suite).
+controlplane:
+	bash e2e/controlplane/build.sh
 
 bench: deps
 	npx tsx bench/directory-engine.bench.ts
