@@ -9,9 +9,11 @@ NODE_STAMP := node_modules/.install-stamp
 UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -name '*.integration.test.ts' 2>/dev/null))
 # Integration tests start their own PostgreSQL and MariaDB servers (installing the Debian packages if absent).
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
+# e2e tests start their own kube-apiserver + etcd (built by `make controlplane`).
+E2E_TESTS := $(sort $(shell find e2e -name '*.e2e.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane test test-unit test-integration bench demo clean
+.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down test test-unit test-integration test-e2e bench demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
@@ -71,11 +73,23 @@ test-integration: deps
 	@if [ -z "$(INTEGRATION_TESTS)" ]; then echo "no integration test files found" >&2; exit 1; fi
 	$(NODE_TEST) $(INTEGRATION_TESTS)
 
-test: lint check-generated test-unit test-integration
+test-e2e: deps controlplane
+	@if [ -z "$(E2E_TESTS)" ]; then echo "no e2e test files found" >&2; exit 1; fi
+	$(NODE_TEST) $(E2E_TESTS)
 
-# kube-apiserver, etcd and kubectl built from the Go module proxy into ~/.cache (work in progress for the e2e suite).
+test: lint check-generated test-unit test-integration test-e2e
+
+# kube-apiserver, etcd and kubectl built from the Go module proxy into ~/.cache
+# (only the first run on a machine compiles; about 9 minutes on 2 cores).
 controlplane:
-	bash e2e/controlplane/build.sh
+	bash e2e/controlplane/build.sh >/dev/null
+
+# A control plane for people: prints `export KUBECONFIG=…`.
+cluster-up: deps controlplane
+	@npx tsx e2e/controlplane/cluster.ts up
+
+cluster-down: deps
+	@npx tsx e2e/controlplane/cluster.ts down
 
 bench: deps
 	npx tsx bench/directory-engine.bench.ts

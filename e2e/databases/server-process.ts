@@ -1,15 +1,22 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
-const running = new Set<ChildProcess>();
+const running = new Map<ChildProcess, string>();
 
-// Whatever happens to the test process, no database server outlives it.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+/** Kills every server still running and removes its data, synchronously (safe in an exit handler). */
+function killAll(): void {
+  for (const [child, dataDir] of running) {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
+// Whatever happens to this process (normal exit, Ctrl-C, kill), no server outlives it.
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
-    for (const child of running) child.kill('SIGKILL');
+    killAll();
     process.exit(130);
   });
 }
@@ -24,7 +31,7 @@ export interface ServerProcess {
 /** Starts a server process whose data lives in `dataDir`; stop() kills it and removes the directory. */
 export function startProcess(command: string, args: readonly string[], options: SpawnOptions & { dataDir: string }): ServerProcess {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
+  running.set(child, options.dataDir);
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-20_000);

@@ -16,7 +16,8 @@ export function resourceSchema(): SchemaNode {
     properties: {
       apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
       kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-      metadata: { type: 'object', description: 'Standard object metadata.' },
+      // The apiserver forbids describing metadata beyond its type (it is implicitly ObjectMeta).
+      metadata: { type: 'object' } as SchemaNode,
       spec: specSchema,
       status: { ...statusSchema, default: { observedGeneration: -1 } },
     },
