@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startControlPlane, type ControlPlane } from './controlplane/launcher';
+import { controlPlaneBinaries, startControlPlane, type ControlPlane } from './controlplane/launcher';
+import { spawnSync } from 'node:child_process';
 
 const ROOT = join(__dirname, '..');
 let cp: ControlPlane;
@@ -64,5 +65,24 @@ describe('control plane smoke', () => {
     assert.equal(can('create', 'leases.coordination.k8s.io', '-n', 'default'), 'no');
     // And it really reads as that identity.
     assert.match(cp.kubectl(['get', 'atlasmigrations', '-A'], { kubeconfig: kc }), /atlas-migration/);
+  });
+});
+
+describe('several control planes', () => {
+  it('run side by side without clashing, and leave nothing behind', async () => {
+    const [a, b] = await Promise.all([startControlPlane(), startControlPlane()]);
+    try {
+      assert.notEqual(a.server, b.server);
+      a.kubectl(['create', 'namespace', 'only-in-a']);
+      assert.equal(b.tryKubectl(['get', 'namespace', 'only-in-a']).status, 1);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    const bin = controlPlaneBinaries();
+    for (const name of ['kube-apiserver', 'etcd']) {
+      const left = spawnSync('pgrep', ['-f', `${bin}/${name}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter((x) => x !== '');
+      // The first control plane of this file is still up; the two of this test must be gone.
+      assert.ok(left.length <= 1, `${name}: ${left.length} processes left`);
+    }
   });
 });
