@@ -56,9 +56,10 @@ function issue(dir: string, name: string, subject: string, extensions: string): 
   openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '7', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
 }
 
-function kubeconfig(dir: string, server: string, user: string, certName: string): string {
-  const b64 = (f: string): string => readFileSync(join(dir, f)).toString('base64');
-  const path = join(dir, `kubeconfig-${certName}`);
+/** Writes a kubeconfig for the cluster with one user, authenticated by `credentials` (kubeconfig user fields). */
+function writeKubeconfig(dir: string, server: string, user: string, credentials: Record<string, string>): string {
+  const path = join(dir, `kubeconfig-${user.replace(/[^A-Za-z0-9.-]/g, '_')}`);
+  const userFields = Object.entries(credentials).map(([k, v]) => `    ${k}: ${v}`).join('\n');
   writeFileSync(
     path,
     `apiVersion: v1
@@ -67,12 +68,11 @@ clusters:
 - name: e2e
   cluster:
     server: ${server}
-    certificate-authority-data: ${b64('ca.crt')}
+    certificate-authority-data: ${readFileSync(join(dir, 'ca.crt')).toString('base64')}
 users:
 - name: ${JSON.stringify(user)}
   user:
-    client-certificate-data: ${b64(`${certName}.crt`)}
-    client-key-data: ${b64(`${certName}.key`)}
+${userFields}
 contexts:
 - name: e2e
   context:
@@ -84,30 +84,10 @@ current-context: e2e
   return path;
 }
 
-function tokenKubeconfig(dir: string, server: string, name: string, token: string): string {
-  const path = join(dir, `kubeconfig-${name}`);
-  writeFileSync(
-    path,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: e2e
-  cluster:
-    server: ${server}
-    certificate-authority-data: ${readFileSync(join(dir, 'ca.crt')).toString('base64')}
-users:
-- name: ${name}
-  user:
-    token: ${token}
-contexts:
-- name: e2e
-  context:
-    cluster: e2e
-    user: ${name}
-current-context: e2e
-`,
-  );
-  return path;
+/** A kubeconfig authenticating with one of our client certificates. */
+function certificateKubeconfig(dir: string, server: string, user: string, certName: string): string {
+  const b64 = (f: string): string => readFileSync(join(dir, f)).toString('base64');
+  return writeKubeconfig(dir, server, user, { 'client-certificate-data': b64(`${certName}.crt`), 'client-key-data': b64(`${certName}.key`) });
 }
 
 function probeReady(dir: string, port: number): Promise<void> {
@@ -177,7 +157,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await etcd.proc.stop();
     throw e;
   }
-  const adminKubeconfig = kubeconfig(dir, server, 'admin', 'admin');
+  const adminKubeconfig = certificateKubeconfig(dir, server, 'admin', 'admin');
   const run = (args: readonly string[], options: { kubeconfig?: string; input?: string } = {}) =>
     spawnSync(join(bin, 'kubectl'), ['--kubeconfig', options.kubeconfig ?? adminKubeconfig, ...args], { encoding: 'utf8', input: options.input });
   return {
@@ -187,7 +167,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       // A real ServiceAccount token from the TokenRequest API (a client certificate cannot carry so long a name).
       const r = run(['create', 'token', serviceAccount, '-n', namespace, '--duration=1h']);
       if (r.status !== 0) throw new Error(`kubectl create token failed: ${r.stderr}`);
-      return tokenKubeconfig(dir, server, `${namespace}-${serviceAccount}`, r.stdout.trim());
+      return writeKubeconfig(dir, server, `system:serviceaccount:${namespace}:${serviceAccount}`, { token: r.stdout.trim() });
     },
     kubectl: (args, options) => {
       const r = run(args, options);
