@@ -187,9 +187,6 @@ export class InvalidOptionError extends MigrateError {
   readonly code = 'InvalidOption';
 }
 
-export function isMigrateError(e: unknown): e is MigrateError {
-  return e instanceof MigrateError;
-}
 
 /** A statement failed on the database. Atlas's message, plus where the statement is. */
 export class StatementExecError extends MigrateError {

@@ -12,6 +12,7 @@ import { ConnectError, QueryError, RevisionsTableError } from './errors';
 import type { Revision } from './revision';
 import {
   CLOUD_IDENTIFIER_VERSION,
+  DEFAULT_REVISIONS_SCHEMA,
   COLUMN_NAMES,
   revisionsTableDdl,
   MUTABLE_COLUMNS,
@@ -82,7 +83,7 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   }
 
   defaultRevisionsSchema(): string {
-    return this.boundSchema ?? 'atlas_schema_revisions';
+    return this.boundSchema ?? DEFAULT_REVISIONS_SCHEMA;
   }
 
   /** Database messages, with the password removed should a driver ever echo it. */

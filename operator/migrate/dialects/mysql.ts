@@ -7,7 +7,7 @@ import type { Connection } from 'mysql2';
 import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
 import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
-import { KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
 
 const SYSTEM_SCHEMAS = ['information_schema', 'innodb', 'mysql', 'performance_schema', 'sys'];
@@ -50,7 +50,7 @@ export class MySqlDriver extends KnexDriver<Connection> {
   private flavor: Promise<ColumnTypes> | undefined;
 
   constructor(url: DatabaseUrl, options: DriverOptions = {}) {
-    const timeout = dialTimeoutMs(url) ?? options.connectTimeoutMs ?? 10_000;
+    const timeout = dialTimeoutMs(url) ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const ssl = tlsFor(url);
     super(
       url,

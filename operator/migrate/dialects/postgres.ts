@@ -7,7 +7,7 @@ import type { Client } from 'pg';
 import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
 import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
-import { KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
 import { sleep } from './sleep';
 
@@ -77,7 +77,7 @@ export class PostgresDriver extends KnexDriver<Client> {
           password: url.password,
           database: url.database,
           ssl: sslFor(url),
-          connectionTimeoutMillis: timeout ?? 10_000,
+          connectionTimeoutMillis: timeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
           application_name: url.params.get('application_name') ?? 'atlas-k8s-migrator',
           ...(searchPath === null ? {} : { options: `-c search_path=${searchPath}` }),
         },

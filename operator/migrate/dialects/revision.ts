@@ -15,21 +15,6 @@ export const RevisionType = Object.freeze({
   Resolved: 4,
 });
 
-export function revisionTypeName(type: number): string {
-  switch (type) {
-    case RevisionType.Baseline:
-      return 'baseline';
-    case RevisionType.Execute:
-      return 'applied';
-    case RevisionType.Resolved:
-      return 'manually set';
-    case RevisionType.Execute | RevisionType.Resolved:
-      return 'applied + manually set';
-    default:
-      return `unknown (${type.toString(2).padStart(4, '0')})`;
-  }
-}
-
 export interface Revision {
   readonly version: string;
   readonly description: string;

@@ -43,6 +43,11 @@ export function sqliteLockPath(name: string, url: DatabaseUrl): string {
 
 const NANOS_PER_MS = 1_000_000n;
 
+/** How long a written lock file stays valid: the lock timeout, at least Atlas's default of 10 s. */
+function lockLifetimeMs(timeoutMs: number): number {
+  return Math.max(timeoutMs, 10_000);
+}
+
 function expiry(ms: number): string {
   return String(BigInt(Date.now() + ms) * NANOS_PER_MS);
 }
@@ -101,7 +106,8 @@ export class SqliteDriver extends KnexDriver<Database> {
       await sleep(50, signal);
     }
     // Keep the expiry ahead of the clock while we hold the lock.
-    const refresh = setInterval(() => writeFileSync(path, expiry(Math.max(timeoutMs, 10_000))), Math.max(timeoutMs, 10_000) / 2);
+    const lifetime = lockLifetimeMs(timeoutMs);
+    const refresh = setInterval(() => writeFileSync(path, expiry(lifetime)), lifetime / 2);
     refresh.unref();
     let released = false;
     return () => {
@@ -122,7 +128,7 @@ export class SqliteDriver extends KnexDriver<Database> {
       }
       if (BigInt(content) > BigInt(Date.now()) * NANOS_PER_MS) return false;
     }
-    writeFileSync(path, expiry(Math.max(timeoutMs, 10_000)));
+    writeFileSync(path, expiry(lockLifetimeMs(timeoutMs)));
     return true;
   }
 
