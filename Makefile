@@ -7,7 +7,8 @@ NODE_STAMP := node_modules/.install-stamp
 # Explicit file lists: Node 20 does not expand globs given to --test, and a
 # run that finds no file would pass silently.
 UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -name '*.integration.test.ts' 2>/dev/null))
-# Integration tests start their own PostgreSQL and MariaDB servers (installing the Debian packages if absent).
+# Integration tests start their own MySQL 8.0, MariaDB 11.4 / 10.11 and PostgreSQL 15 servers
+# (fetching or installing them on first use, see e2e/databases/).
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
 # e2e tests start their own kube-apiserver + etcd (built by `make controlplane`).
 E2E_TESTS := $(sort $(shell find e2e -name '*.e2e.test.ts' 2>/dev/null))

@@ -1,6 +1,6 @@
 /**
  * Apply benchmark: 1,000 generated files (CREATE TABLE, CREATE INDEX, an
- * INSERT of 10 rows) applied by us to PostgreSQL and MariaDB, against the
+ * INSERT of 10 rows) applied by us to PostgreSQL, MySQL 8 and MariaDB, against the
  * floor measured in the same run: the same statements through `psql -f` /
  * the `mariadb` client in one session. Reports medians, ours/floor, the
  * per-file overhead and our peak RSS.
@@ -49,10 +49,12 @@ function ours(db: TestDatabase, dir: string): { ms: number; maxRssKb: number } {
 function floor(db: TestDatabase, servers: TestServers, allPath: string): number {
   const name = new URL(db.url).pathname.slice(1);
   const started = process.hrtime.bigint();
+  const server = db.target === 'sqlite' ? undefined : servers.server(db.target);
+  if (server === undefined) throw new Error('no floor client for SQLite');
   const r =
     db.dialect === 'postgres'
-      ? spawnSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-f', allPath, servers.postgres.urlFor(name)], { encoding: 'utf8' })
-      : spawnSync('mariadb', ['-h', servers.mariadb.host, '-P', String(servers.mariadb.port), '-u', servers.mariadb.user, `-p${servers.mariadb.password}`, name], {
+      ? spawnSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-f', allPath, server.urlFor(name)], { encoding: 'utf8' })
+      : spawnSync('mariadb', ['--default-character-set=utf8mb4', '-h', server.host, '-P', String(server.port), '-u', server.user, `-p${server.password}`, name], {
           input: readFileSync(allPath),
           encoding: 'utf8',
         });
@@ -66,6 +68,9 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
+const BENCH_TARGETS = ['postgres', 'mysql8', 'mariadb10'] as const;
+type BenchTarget = (typeof BENCH_TARGETS)[number];
+
 interface Sample {
   readonly ours: number;
   readonly floor: number;
@@ -73,9 +78,9 @@ interface Sample {
 }
 
 /** One run on two fresh databases; the order alternates so neither side always meets a warmer server. */
-async function sample(servers: TestServers, dialect: 'postgres' | 'mysql', dir: string, all: string, oursFirst: boolean): Promise<Sample> {
-  const a = await servers.fresh(dialect);
-  const b = await servers.fresh(dialect);
+async function sample(servers: TestServers, target: BenchTarget, dir: string, all: string, oursFirst: boolean): Promise<Sample> {
+  const a = await servers.fresh(target);
+  const b = await servers.fresh(target);
   try {
     const first = oursFirst ? ours(b, dir) : undefined;
     const f = floor(a, servers, all);
@@ -87,14 +92,14 @@ async function sample(servers: TestServers, dialect: 'postgres' | 'mysql', dir: 
   }
 }
 
-async function measure(servers: TestServers, dialect: 'postgres' | 'mysql', dir: string, all: string): Promise<string> {
+async function measure(servers: TestServers, target: BenchTarget, dir: string, all: string): Promise<string> {
   const samples: Sample[] = [];
-  for (let run = 0; run < RUNS; run++) samples.push(await sample(servers, dialect, dir, all, run % 2 === 1));
+  for (let run = 0; run < RUNS; run++) samples.push(await sample(servers, target, dir, all, run % 2 === 1));
   const o = median(samples.map((s) => s.ours));
   const f = median(samples.map((s) => s.floor));
   const list = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
   return (
-    `${dialect === 'mysql' ? 'mariadb' : dialect}: ${FILES} files x 3 statements; ours median ${o.toFixed(0)} ms [${list(samples.map((s) => s.ours))}], ` +
+    `${target}: ${FILES} files x 3 statements; ours median ${o.toFixed(0)} ms [${list(samples.map((s) => s.ours))}], ` +
     `floor median ${f.toFixed(0)} ms [${list(samples.map((s) => s.floor))}], ours/floor ${(o / f).toFixed(2)} (target <= 2.0), ` +
     `overhead ${((o - f) / FILES).toFixed(2)} ms/file, peak RSS median ${median(samples.map((s) => s.rssMb)).toFixed(0)} MB (target <= 150)`
   );
@@ -102,10 +107,10 @@ async function measure(servers: TestServers, dialect: 'postgres' | 'mysql', dir:
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'bench-apply-'));
-  const servers = await startTestServers();
+  const servers = await startTestServers(BENCH_TARGETS);
   try {
     const { dir, all } = generate(root);
-    for (const dialect of ['postgres', 'mysql'] as const) console.log(await measure(servers, dialect, dir, all));
+    for (const target of BENCH_TARGETS) console.log(await measure(servers, target, dir, all));
   } finally {
     await servers.stop();
     rmSync(root, { recursive: true, force: true });

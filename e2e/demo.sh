@@ -2,7 +2,7 @@
 # `make demo`: the seed walk-through (shared/seed), as far as the project goes today.
 # Steps 3-4 (the migration directory and its atlas.sum) run for real below.
 # Steps 2 and 6 (a database, then describe its tables) run against a private
-# MariaDB with our `migrate apply`. Steps 1, 4 and 5 (install the CRD and
+# MySQL 8.0 with our `migrate apply`, the walk-through's files unchanged. Steps 1, 4 and 5 (install the CRD and
 # chart, the ConfigMap, the AtlasMigration) run on a real kube-apiserver;
 # waiting for Ready needs the reconciler, a later issue: this script says so
 # instead of faking it.

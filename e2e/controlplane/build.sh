@@ -51,7 +51,10 @@ for b in kube-apiserver kubectl etcd; do
   [[ -x $TMP/$b ]] || { echo "build.sh: $b missing after build" >&2; exit 1; }
 done
 "$TMP/kube-apiserver" --version >&2
-"$TMP/etcd" --version | head -1 >&2
+# Capture first, then print: piping into `head` would let head close the pipe
+# early, and etcd would die of SIGPIPE (exit 141) under pipefail on a loaded machine.
+etcd_version=$("$TMP/etcd" --version)
+echo "${etcd_version%%$'\n'*}" >&2
 
 chmod 755 "$TMP"; rm -rf "$OUT"; mv "$TMP" "$OUT"; trap - EXIT
 echo "$STAMP" >"$OUT/.stamp"

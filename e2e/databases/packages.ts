@@ -6,6 +6,16 @@ export function firstExisting(paths: readonly string[]): string | undefined {
   return paths.find((p) => existsSync(p));
 }
 
+/** Whether `command args…` runs and exits 0 (a cheap "is it installed" check). */
+export function commandWorks(command: string, args: readonly string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let updated = false;
 
 /**

@@ -11,19 +11,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { ensurePackages, firstExisting } from './packages';
-import { startProcess, waitUntilReady } from './server-process';
-
-export interface TestDatabaseServer {
-  /** Admin URL, with the password. */
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  /** A URL for another database/schema on the same server. */
-  urlFor(database: string, params?: string): string;
-  stop(): Promise<void>;
-}
+import { startProcess, waitUntilReady, type TestDatabaseServer } from './server-process';
 
 function postgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';

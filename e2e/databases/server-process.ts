@@ -21,6 +21,18 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+export interface TestDatabaseServer {
+  /** Admin URL, with the password. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** A URL for another database/schema on the same server. */
+  urlFor(database: string, params?: string): string;
+  stop(): Promise<void>;
+}
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   /** Output so far, for error messages when start-up fails. */

@@ -1,7 +1,8 @@
 /**
  * Test targets: one fresh, empty database per call on each real server
- * (PostgreSQL and MariaDB started by this process, SQLite in a temp file),
- * with a small query helper and a dump for byte-level comparisons.
+ * (MySQL 8.0, MariaDB 11.4, MariaDB 10.11 and PostgreSQL 15 started by this
+ * process, SQLite in a temp file), with a small query helper and a dump for
+ * "nothing changed" comparisons.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,11 +11,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { DialectName } from '../../operator/migrate/dialects/syntax';
-import { startMariaDb } from './mariadb';
-import { startPostgres, type TestDatabaseServer } from './postgres';
+import { MYSQL_FAMILY, startMySqlFamily, type MySqlFamilyServer } from './mysql-family';
+import { startPostgres } from './postgres';
+import type { TestDatabaseServer } from './server-process';
+
+/** Every database the suites run on. */
+export const TARGET_NAMES = ['mysql8', 'mariadb11', 'mariadb10', 'postgres', 'sqlite'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+/** Targets that are servers (all but SQLite). */
+export type ServerName = Exclude<TargetName, 'sqlite'>;
+
+export const TARGET_DIALECT: Readonly<Record<TargetName, DialectName>> = Object.freeze({
+  mysql8: 'mysql',
+  mariadb11: 'mysql',
+  mariadb10: 'mysql',
+  postgres: 'postgres',
+  sqlite: 'sqlite',
+});
 
 export interface TestDatabase {
+  readonly target: TargetName;
   readonly dialect: DialectName;
+  /** The database's name on its server (the file path on SQLite). */
+  readonly name: string;
   /** URL bound to the fresh database (MySQL database, Postgres search_path=public, SQLite file). */
   readonly url: string;
   /** Runs SQL on the database and returns rows. */
@@ -25,9 +44,8 @@ export interface TestDatabase {
 }
 
 export interface TestServers {
-  readonly postgres: TestDatabaseServer;
-  readonly mariadb: TestDatabaseServer;
-  fresh(dialect: DialectName): Promise<TestDatabase>;
+  server(name: ServerName): TestDatabaseServer;
+  fresh(target: TargetName): Promise<TestDatabase>;
   stop(): Promise<void>;
 }
 
@@ -39,15 +57,27 @@ function rowsOf<T>(dialect: DialectName, result: unknown): T[] {
   return result as T[];
 }
 
-function wrap(dialect: DialectName, url: string, knex: Knex, dump: () => string, cleanup: () => void): TestDatabase {
+interface Wrapped {
+  readonly target: TargetName;
+  readonly name: string;
+  readonly url: string;
+  readonly knex: Knex;
+  readonly dump: () => Promise<string>;
+  readonly cleanup: () => void;
+}
+
+function wrap(w: Wrapped): TestDatabase {
+  const dialect = TARGET_DIALECT[w.target];
   return {
+    target: w.target,
     dialect,
-    url,
-    query: async <T>(sql: string, bindings: unknown[] = []) => rowsOf<T>(dialect, await knex.raw(sql, bindings as Knex.RawBinding[])),
-    dump: () => Promise.resolve(dump()),
+    name: w.name,
+    url: w.url,
+    query: async <T>(sql: string, bindings: unknown[] = []) => rowsOf<T>(dialect, await w.knex.raw(sql, bindings as Knex.RawBinding[])),
+    dump: w.dump,
     close: async () => {
-      await knex.destroy();
-      cleanup();
+      await w.knex.destroy();
+      w.cleanup();
     },
   };
 }
@@ -57,61 +87,91 @@ async function freshPostgres(server: TestDatabaseServer): Promise<TestDatabase> 
   const admin = knexFactory({ client: 'pg', connection: server.url });
   await admin.raw(`CREATE DATABASE ${name}`);
   await admin.destroy();
-  const url = server.urlFor(name, 'sslmode=disable&search_path=public');
   const knex = knexFactory({ client: 'pg', connection: { connectionString: server.urlFor(name), options: '-c search_path=public' } });
-  const dump = (): string =>
-    execFileSync('pg_dump', ['--no-owner', '--no-privileges', '-d', server.urlFor(name)], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => !l.startsWith('--') && !/^\\(un)?restrict /.test(l))
-      .join('\n');
-  return wrap('postgres', url, knex, dump, () => undefined);
+  const dump = (): Promise<string> =>
+    Promise.resolve(
+      execFileSync('pg_dump', ['--no-owner', '--no-privileges', '-d', server.urlFor(name)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => !l.startsWith('--') && !/^\\(un)?restrict /.test(l))
+        .join('\n'),
+    );
+  return wrap({ target: 'postgres', name, url: server.urlFor(name, 'sslmode=disable&search_path=public'), knex, dump, cleanup: () => undefined });
 }
 
-async function freshMariaDb(server: TestDatabaseServer): Promise<TestDatabase> {
+/** Every table's DDL and rows, in name order: enough to tell whether anything changed. */
+async function dumpMySql(knex: Knex, database: string): Promise<string> {
+  const [tables] = (await knex.raw('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [database])) as [
+    { t: string }[],
+  ];
+  const parts: string[] = [];
+  for (const { t } of tables) {
+    const [[ddl]] = (await knex.raw('SHOW CREATE TABLE ??.??', [database, t])) as [Record<string, string>[]];
+    const [rows] = (await knex.raw('SELECT * FROM ??.?? ORDER BY 1', [database, t])) as [unknown[]];
+    parts.push(JSON.stringify({ ddl: Object.values(ddl ?? {}), rows }));
+  }
+  return parts.join('\n');
+}
+
+async function freshMySql(target: MySqlFamilyServer, server: TestDatabaseServer): Promise<TestDatabase> {
   const name = `test_${process.pid}_${++counter}`;
-  const admin = knexFactory({ client: 'mysql2', connection: { host: server.host, port: server.port, user: server.user, password: server.password } });
+  const connection = { host: server.host, port: server.port, user: server.user, password: server.password };
+  const admin = knexFactory({ client: 'mysql2', connection });
   await admin.raw(`CREATE DATABASE ${name}`);
   await admin.destroy();
-  const url = server.urlFor(name);
-  const knex = knexFactory({
-    client: 'mysql2',
-    connection: { host: server.host, port: server.port, user: server.user, password: server.password, database: name, multipleStatements: true },
-  });
-  const dump = (): string =>
-    execFileSync(
-      'mariadb-dump',
-      ['--skip-dump-date', '--skip-comments', '-h', server.host, '-P', String(server.port), '-u', server.user, `-p${server.password}`, '--databases', name],
-      { encoding: 'utf8' },
-    );
-  return wrap('mysql', url, knex, dump, () => undefined);
+  const knex = knexFactory({ client: 'mysql2', connection: { ...connection, database: name, multipleStatements: true, timezone: 'Z' } });
+  return wrap({ target, name, url: server.urlFor(name), knex, dump: () => dumpMySql(knex, name), cleanup: () => undefined });
 }
 
 function freshSqlite(): TestDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'test-sqlite-'));
   const file = join(dir, 'test.db');
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
-  const dump = (): string => {
+  const dump = (): Promise<string> => {
     try {
-      return createHash('sha256').update(readFileSync(file)).digest('hex');
+      return Promise.resolve(createHash('sha256').update(readFileSync(file)).digest('hex'));
     } catch {
-      return 'absent';
+      return Promise.resolve('absent');
     }
   };
-  return wrap('sqlite', `sqlite://${file}`, knex, dump, () => rmSync(dir, { recursive: true, force: true }));
+  return wrap({ target: 'sqlite', name: file, url: `sqlite://${file}`, knex, dump, cleanup: () => rmSync(dir, { recursive: true, force: true }) });
 }
 
-export async function startTestServers(): Promise<TestServers> {
-  const [postgres, mariadb] = await Promise.all([startPostgres(), startMariaDb()]);
+function isMySqlFamily(name: TargetName): name is MySqlFamilyServer {
+  return (MYSQL_FAMILY as readonly string[]).includes(name);
+}
+
+async function startServer(name: ServerName): Promise<TestDatabaseServer> {
+  return isMySqlFamily(name) ? startMySqlFamily(name) : startPostgres();
+}
+
+/**
+ * Starts the servers behind `targets` (default: all) in parallel. The
+ * servers stop with stop(), and in any case when the process exits.
+ */
+export async function startTestServers(targets: readonly TargetName[] = TARGET_NAMES): Promise<TestServers> {
+  const names = targets.filter((t): t is ServerName => t !== 'sqlite');
+  const started = new Map<ServerName, TestDatabaseServer>();
+  const results = await Promise.allSettled(names.map(async (n) => started.set(n, await startServer(n))));
+  const failed = results.find((r) => r.status === 'rejected');
+  const stop = async (): Promise<void> => {
+    await Promise.all([...started.values()].map((s) => s.stop()));
+  };
+  if (failed !== undefined) {
+    await stop();
+    throw failed.reason;
+  }
+  const server = (name: ServerName): TestDatabaseServer => {
+    const s = started.get(name);
+    if (s === undefined) throw new Error(`server ${name} was not started (started: ${[...started.keys()].join(', ')})`);
+    return s;
+  };
   return {
-    postgres,
-    mariadb,
-    fresh: (dialect) => {
-      if (dialect === 'postgres') return freshPostgres(postgres);
-      if (dialect === 'mysql') return freshMariaDb(mariadb);
-      return Promise.resolve(freshSqlite());
+    server,
+    fresh: (target) => {
+      if (target === 'sqlite') return Promise.resolve(freshSqlite());
+      if (target === 'postgres') return freshPostgres(server(target));
+      return freshMySql(target, server(target));
     },
-    stop: async () => {
-      await Promise.all([postgres.stop(), mariadb.stop()]);
-    },
+    stop,
   };
 }

@@ -7,20 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type CliIo, ExitCode } from './io';
-import { runCli } from './main';
+import { ExitCode } from './io';
+import { runCaptured, type CapturedRun } from './run-captured';
 
 const root = mkdtempSync(join(tmpdir(), 'cli-apply-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), interactive: false };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]): Promise<CapturedRun> => runCaptured(argv);
 
 async function project(files: Record<string, string>) {
   const dir = join(root, `p${n++}`);

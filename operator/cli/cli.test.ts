@@ -7,8 +7,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ExitCode, type CliIo } from './io';
-import { runCli } from './main';
+import { ExitCode } from './io';
+import { runCaptured, type CapturedRun } from './run-captured';
 
 const SEED = join(__dirname, '..', 'migrate', 'testdata', 'seed');
 const root = mkdtempSync(join(tmpdir(), 'cli-test-'));
@@ -21,13 +21,7 @@ function seedCopy(): string {
   return dir;
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), interactive: false };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]): Promise<CapturedRun> => runCaptured(argv);
 
 describe('migrate hash', () => {
   it('writes the seed atlas.sum byte for byte', async () => {

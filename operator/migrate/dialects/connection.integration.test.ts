@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startTestServers, type TestServers } from '../../../e2e/databases/targets';
+import { startTestServers, type ServerName, type TestServers } from '../../../e2e/databases/targets';
 import { apply } from '../apply';
 import { directoryFromEntries } from '../directory';
 import { AmbiguousRevisionTableError } from '../errors';
 import { ConnectError, LockTimeoutError, UnsupportedSchemeError } from './errors';
 import { openDriver } from './registry';
+
+const SERVERS: readonly ServerName[] = ['mysql8', 'mariadb11', 'mariadb10', 'postgres'];
+const MYSQL_FAMILY = SERVERS.filter((s) => s !== 'postgres');
 
 let servers: TestServers;
 let silent: Server;
@@ -48,9 +51,10 @@ function wrongPassword(url: string): string {
 
 describe('bad connection input', () => {
   it('wrong password: a clear error that shows no password', async () => {
-    for (const url of [servers.postgres.urlFor('postgres'), servers.mariadb.urlFor('mysql')]) {
+    for (const name of SERVERS) {
+      const url = servers.server(name).urlFor(name === 'postgres' ? 'postgres' : 'mysql');
       await assert.rejects(applyTo(wrongPassword(url)), (e: unknown) => {
-        assert.ok(e instanceof ConnectError, String(e));
+        assert.ok(e instanceof ConnectError, `${name}: ${String(e)}`);
         assert.match(e.message, /authentication failed|Access denied/);
         assert.ok(!e.message.includes('definitely-wrong-pw'), e.message);
         assert.match(e.message, /xxxxx/);
@@ -72,8 +76,30 @@ describe('bad connection input', () => {
   });
 
   it('a missing database is named', async () => {
-    await assert.rejects(applyTo(servers.postgres.urlFor('nope_db')), (e: unknown) => e instanceof ConnectError && /database "nope_db" does not exist/.test(e.message));
-    await assert.rejects(applyTo(servers.mariadb.urlFor('nope_db')), (e: unknown) => e instanceof ConnectError && /Unknown database 'nope_db'/.test(e.message));
+    await assert.rejects(applyTo(servers.server('postgres').urlFor('nope_db')), (e: unknown) => e instanceof ConnectError && /database "nope_db" does not exist/.test(e.message));
+    for (const name of MYSQL_FAMILY) {
+      await assert.rejects(applyTo(servers.server(name).urlFor('nope_db')), (e: unknown) => e instanceof ConnectError && /Unknown database 'nope_db'/.test(e.message));
+    }
+  });
+
+  it('MySQL 8 over TLS: skip-verify connects; true refuses its self-signed certificate clearly', async () => {
+    const db = await servers.fresh('mysql8');
+    try {
+      await applyTo(`${db.url}?tls=skip-verify`);
+      const fresh = await servers.fresh('mysql8');
+      try {
+        await assert.rejects(applyTo(`${fresh.url}?tls=true`), (e: unknown) => {
+          assert.ok(e instanceof ConnectError, String(e));
+          assert.match(e.message, /self[- ]signed certificate/);
+          assert.ok(!e.message.includes(servers.server('mysql8').password));
+          return true;
+        });
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await db.close();
+    }
   });
 
   it('an unknown scheme is refused before connecting', () => {
@@ -82,7 +108,7 @@ describe('bad connection input', () => {
 });
 
 describe('locks', () => {
-  for (const target of ['postgres', 'mysql'] as const) {
+  for (const target of SERVERS) {
     it(`${target}: a second run gives up after the lock timeout with Atlas's message`, async () => {
       const db = await servers.fresh(target);
       const holder = openDriver(db.url);
@@ -116,14 +142,14 @@ describe('where the revisions table lives', () => {
   });
 
   it('--revisions-schema puts it elsewhere, and a bound URL that would miss it is ambiguous', async () => {
-    const db = await servers.fresh('mysql');
+    const db = await servers.fresh('mysql8');
     try {
       const other = `${db.url}_revs`;
       await applyTo(db.url, { revisionsSchema: other.split('/').pop() ?? '' });
       const [row] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${other.split('/').pop() ?? ''}\`.atlas_schema_revisions`);
       assert.equal(Number(row?.n), 1);
       // A table in the shared schema while the bound schema has none: Atlas refuses to guess.
-      const fresh = await servers.fresh('mysql');
+      const fresh = await servers.fresh('mysql8');
       try {
         await fresh.query('CREATE DATABASE IF NOT EXISTS atlas_schema_revisions');
         await fresh.query('CREATE TABLE IF NOT EXISTS atlas_schema_revisions.atlas_schema_revisions (version varchar(255) PRIMARY KEY)');

@@ -71,7 +71,8 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   abstract lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock>;
   abstract checkClean(revisionsSchema: string): Promise<string | undefined>;
   protected abstract columnTypes(): Promise<ColumnTypes>;
-  protected abstract createSchema(schema: string): Promise<void>;
+  /** Creates the schema when it does not exist yet (never asking for rights an existing schema does not need). */
+  protected abstract ensureSchema(schema: string): Promise<void>;
   protected abstract get raw(): RawConnectionOps<C>;
 
   /**
@@ -134,7 +135,7 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   async ensureRevisionsTable(schema: string): Promise<void> {
     if (await this.revisionsTableExists(schema)) return this.checkColumns(schema);
     try {
-      await this.createSchema(schema);
+      await this.ensureSchema(schema);
       const qualifier = this.dialect === 'sqlite' ? undefined : schema;
       await this.knex.raw(revisionsTableDdl(this.dialect, qualifier, await this.columnTypes()));
     } catch (e) {

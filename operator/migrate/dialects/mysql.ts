@@ -111,7 +111,10 @@ export class MySqlDriver extends KnexDriver<Connection> {
     return this.flavor;
   }
 
-  protected async createSchema(schema: string): Promise<void> {
+  protected async ensureSchema(schema: string): Promise<void> {
+    // An account with rights on its own database only may not run CREATE DATABASE, even IF NOT EXISTS.
+    const [rows] = (await this.knex.raw('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as [unknown[]];
+    if (rows.length > 0) return;
     await this.knex.raw(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(schema)}`);
   }
 

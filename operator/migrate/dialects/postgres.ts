@@ -113,8 +113,16 @@ export class PostgresDriver extends KnexDriver<Client> {
     return Promise.resolve(columnTypes('postgres'));
   }
 
-  protected async createSchema(schema: string): Promise<void> {
+  protected async ensureSchema(schema: string): Promise<void> {
+    // PostgreSQL checks CREATE on the database before it looks at IF NOT EXISTS, so a role
+    // with rights on its schema only would be refused: create only what is missing.
+    if (await this.schemaExists(schema)) return;
     await this.knex.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  }
+
+  private async schemaExists(schema: string): Promise<boolean> {
+    const r = await this.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?', [schema]);
+    return r.rows.length > 0;
   }
 
   async lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock> {
@@ -177,8 +185,7 @@ export class PostgresDriver extends KnexDriver<Client> {
   }
 
   private async checkBoundSchema(schema: string, revisionsSchema: string): Promise<string | undefined> {
-    const exists = await this.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?', [schema]);
-    if (exists.rows.length === 0) throw new QueryError(`sql/postgres: schema ${JSON.stringify(schema)} was not found`);
+    if (!(await this.schemaExists(schema))) throw new QueryError(`sql/postgres: schema ${JSON.stringify(schema)} was not found`);
     const tables = await this.tables(schema);
     if (tables.length === 0) return undefined;
     if (schema === revisionsSchema && tables.length === 1 && tables[0] === REVISIONS_TABLE) return undefined;

@@ -88,7 +88,7 @@ export class SqliteDriver extends KnexDriver<Database> {
     return Promise.resolve(columnTypes('sqlite'));
   }
 
-  protected createSchema(schema: string): Promise<void> {
+  protected ensureSchema(schema: string): Promise<void> {
     if (schema !== 'main') {
       return Promise.reject(
         new RevisionsTableError(`cannot store revisions-table in a separate schema (${JSON.stringify(schema)}) with SQLite driver`),
