@@ -80,10 +80,11 @@ test-e2e: deps controlplane
 
 test: lint check-generated test-unit test-integration test-e2e
 
-# kube-apiserver, etcd and kubectl built from the Go module proxy into ~/.cache
-# (only the first run on a machine compiles; about 9 minutes on 2 cores).
+# kube-apiserver, etcd, kubectl and helm built from the Go module proxy into ~/.cache
+# (only the first run on a machine compiles; 5-9 minutes on 2 cores).
 controlplane:
 	bash e2e/controlplane/build.sh >/dev/null
+	bash e2e/controlplane/build-helm.sh >/dev/null
 
 # A control plane for people: prints `export KUBECONFIG=…`.
 cluster-up: deps controlplane

@@ -14,8 +14,8 @@ export interface OperatorDeploymentProps extends OperatorPlacement {
 export class OperatorDeployment extends Construct {
   constructor(scope: Construct, id: string, props: OperatorDeploymentProps) {
     super(scope, id);
-    const args = ['run', `--metrics-address=:${METRICS_PORT}`, `--health-address=:${HEALTH_PORT}`];
-    if (props.watchNamespaces !== undefined && props.watchNamespaces.length > 0) args.push(`--namespaces=${props.watchNamespaces.join(',')}`);
+    const args = ['run', `--metrics-bind-address=:${METRICS_PORT}`, `--health-probe-bind-address=:${HEALTH_PORT}`];
+    if (props.watchNamespaces !== undefined && props.watchNamespaces.length > 0) args.push(`--namespace=${props.watchNamespaces.join(',')}`);
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: { name: props.serviceAccountName, namespace: props.namespace, labels: SELECTOR_LABELS },
       spec: {

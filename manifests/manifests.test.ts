@@ -72,6 +72,6 @@ describe('synthesized manifests', () => {
     const roles = scoped.filter((d) => d.kind === 'Role' && d.metadata.name === 'atlas-k8s-migrator').map((d) => d.metadata.namespace);
     assert.deepEqual(roles, ['team-a', 'team-b']);
     const args = (scoped.find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]?.args;
-    assert.ok(args?.includes('--namespaces=team-a,team-b'));
+    assert.ok(args?.includes('--namespace=team-a,team-b'));
   });
 });

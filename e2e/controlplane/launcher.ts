@@ -13,6 +13,12 @@ import { join } from 'node:path';
 import { freePort } from '../databases/free-port';
 import { startProcess, waitUntilReady, type ServerProcess } from '../databases/server-process';
 
+export interface KubectlOptions {
+  readonly kubeconfig?: string;
+  readonly input?: string;
+  readonly cwd?: string;
+}
+
 export interface ControlPlane {
   readonly server: string;
   /** kubeconfig of an admin (group system:masters). */
@@ -20,9 +26,9 @@ export interface ControlPlane {
   /** kubeconfig with a token of ServiceAccount `<namespace>/<name>` (which must exist): only what RBAC grants it. */
   kubeconfigFor(namespace: string, serviceAccount: string): string;
   /** Runs the matching kubectl; returns stdout, throws with stderr on failure. */
-  kubectl(args: readonly string[], options?: { kubeconfig?: string; input?: string }): string;
+  kubectl(args: readonly string[], options?: KubectlOptions): string;
   /** Like kubectl() but returns the exit status and output instead of throwing. */
-  tryKubectl(args: readonly string[], options?: { kubeconfig?: string; input?: string }): { status: number; stdout: string; stderr: string };
+  tryKubectl(args: readonly string[], options?: KubectlOptions): { status: number; stdout: string; stderr: string };
   stop(): Promise<void>;
 }
 
@@ -158,8 +164,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
     throw e;
   }
   const adminKubeconfig = certificateKubeconfig(dir, server, 'admin', 'admin');
-  const run = (args: readonly string[], options: { kubeconfig?: string; input?: string } = {}) =>
-    spawnSync(join(bin, 'kubectl'), ['--kubeconfig', options.kubeconfig ?? adminKubeconfig, ...args], { encoding: 'utf8', input: options.input });
+  const run = (args: readonly string[], options: KubectlOptions = {}) =>
+    spawnSync(join(bin, 'kubectl'), ['--kubeconfig', options.kubeconfig ?? adminKubeconfig, ...args], { encoding: 'utf8', input: options.input, cwd: options.cwd });
   return {
     server,
     adminKubeconfig,

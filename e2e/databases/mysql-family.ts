@@ -160,14 +160,11 @@ export async function startMySqlFamily(which: MySqlFamilyServer): Promise<TestDa
     { dataDir },
   );
   const url = `mysql://root:${password}@127.0.0.1:${port}`;
-  await waitUntilReady(
-    proc,
-    async () => {
-      const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password });
-      await c.end();
-    },
-    build.what,
-  );
+  const probe = async (): Promise<void> => {
+    const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password });
+    await c.end();
+  };
+  await waitUntilReady(proc, probe, build.what);
   return {
     url,
     host: '127.0.0.1',
@@ -176,5 +173,10 @@ export async function startMySqlFamily(which: MySqlFamilyServer): Promise<TestDa
     password,
     urlFor: (database, params) => `${url}/${database}${params === undefined ? '' : '?' + params}`,
     stop: () => proc.stop(),
+    halt: () => proc.halt(),
+    resume: async () => {
+      proc.restart();
+      await waitUntilReady(proc, probe, build.what);
+    },
   };
 }

@@ -53,15 +53,12 @@ export async function startPostgres(): Promise<TestDatabaseServer> {
     { dataDir, ...(owner ?? {}) },
   );
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres?sslmode=disable`;
-  await waitUntilReady(
-    server,
-    async () => {
-      const c = new Client({ connectionString: url });
-      await c.connect();
-      await c.end();
-    },
-    'postgres',
-  );
+  const probe = async (): Promise<void> => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    await c.end();
+  };
+  await waitUntilReady(server, probe, 'postgres');
   return {
     url,
     host: '127.0.0.1',
@@ -70,5 +67,10 @@ export async function startPostgres(): Promise<TestDatabaseServer> {
     password,
     urlFor: (database, params = 'sslmode=disable') => `postgres://postgres:${password}@127.0.0.1:${port}/${database}?${params}`,
     stop: () => server.stop(),
+    halt: () => server.halt(),
+    resume: async () => {
+      server.restart();
+      await waitUntilReady(server, probe, 'postgres');
+    },
   };
 }

@@ -31,37 +31,66 @@ export interface TestDatabaseServer {
   /** A URL for another database/schema on the same server. */
   urlFor(database: string, params?: string): string;
   stop(): Promise<void>;
+  /** Stops the server, keeping its data (clients get "connection refused"). */
+  halt(): Promise<void>;
+  /** Starts it again on the same port and data, and waits until it accepts logins. */
+  resume(): Promise<void>;
 }
 
 export interface ServerProcess {
+  /** The running process (a new one after restart()). */
   readonly child: ChildProcess;
-  /** Output so far, for error messages when start-up fails. */
+  /** Output so far (the last `logLimit` characters), for error messages and log checks. */
   log(): string;
+  /** Kills the process and removes its data directory. */
   stop(): Promise<void>;
+  /** Kills the process, keeping its data: a database that went down. */
+  halt(): Promise<void>;
+  /** Starts the same command again on the same data (after halt()). */
+  restart(): void;
+}
+
+export interface ProcessOptions extends SpawnOptions {
+  readonly dataDir: string;
+  /** Characters of output kept. Default 20,000. */
+  readonly logLimit?: number;
 }
 
 /** Starts a server process whose data lives in `dataDir`; stop() kills it and removes the directory. */
-export function startProcess(command: string, args: readonly string[], options: SpawnOptions & { dataDir: string }): ServerProcess {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.set(child, options.dataDir);
+export function startProcess(command: string, args: readonly string[], options: ProcessOptions): ServerProcess {
+  const limit = options.logLimit ?? 20_000;
   let output = '';
+  let child: ChildProcess;
+  let exited: Promise<void>;
   const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-20_000);
+    output = (output + chunk.toString()).slice(-limit);
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const launch = (): void => {
+    child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.set(child, options.dataDir);
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  };
+  const halt = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    running.delete(child);
+  };
+  launch();
   return {
-    child,
+    get child() {
+      return child;
+    },
     log: () => output,
+    halt,
+    restart: launch,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      running.delete(child);
+      await halt();
       rmSync(options.dataDir, { recursive: true, force: true });
     },
   };

@@ -31,6 +31,12 @@ export interface ApplyOptions extends PlanOptions {
   /** Written to `operator_version`. */
   readonly operatorVersion: string;
   readonly onEvent?: MigrateEventListener;
+  /**
+   * Awaited once the plan is known (under the lock) and before the first
+   * statement runs, when files are pending: a caller can publish the plan
+   * (the operator writes it to status) before anything changes.
+   */
+  readonly beforeExecute?: (plan: { readonly current: string | undefined; readonly files: readonly PlannedFile[] }) => Promise<void>;
   /** Stops the run between statements. */
   readonly signal?: AbortSignal;
 }
@@ -43,6 +49,8 @@ export interface ApplyResult {
   readonly files: readonly PlannedFile[];
   readonly baseline: string | undefined;
   readonly dryRun: boolean;
+  /** The last revision before the run (its `executedAt` dates the database's current version when nothing ran). */
+  readonly lastRevision: Revision | undefined;
 }
 
 interface PreparedFile {
@@ -191,8 +199,10 @@ export async function apply(driver: Driver, directory: MigrationDirectory, opts:
     ctx.onEvent({ type: 'lock-acquired', name: LOCK_NAME, waitedMs: Date.now() - waitStarted });
     const run = await planRun(driver, directory, opts, ctx.txMode);
     ctx.onEvent({ type: 'plan', current: run.current, target: run.target, files: run.planned });
+    if (run.planned.length > 0) await opts.beforeExecute?.({ current: run.current, files: run.planned });
     await executeRun(driver, run, { ...ctx, history: run.history });
-    return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true };
+    const lastRevision = [...run.history.values()].at(-1);
+    return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true, lastRevision };
   } finally {
     await unlock();
   }

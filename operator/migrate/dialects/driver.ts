@@ -47,6 +47,11 @@ export interface Driver {
   ensureRevisionsTable(schema: string): Promise<void>;
   /** Revisions in the database's `ORDER BY version` order, without Atlas Cloud's marker row. */
   readRevisions(schema: string): Promise<Revision[]>;
+  /**
+   * The last revision in that order, or undefined when there is none (or no
+   * table): one cheap query, for checking whether a database moved.
+   */
+  readLastRevision(schema: string): Promise<Revision | undefined>;
   /** Why the database is not clean (Atlas's reason text), or undefined when it is. */
   checkClean(revisionsSchema: string): Promise<string | undefined>;
   /** A dedicated connection whose revision reads and writes go to `schema`. */

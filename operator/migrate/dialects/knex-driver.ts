@@ -165,6 +165,20 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     }
   }
 
+  async readLastRevision(schema: string): Promise<Revision | undefined> {
+    try {
+      const rows = (await this.table(schema)
+        .select(...COLUMN_NAMES)
+        .whereNot('version', CLOUD_IDENTIFIER_VERSION)
+        .orderBy('version', 'desc')
+        .limit(1)) as Record<string, unknown>[];
+      return rows[0] === undefined ? undefined : rowToRevision(rows[0]);
+    } catch (e) {
+      if (!(await this.revisionsTableExists(schema))) return undefined;
+      throw this.queryError('sql/migrate: read last revision', e);
+    }
+  }
+
   protected queryError(what: string, e: unknown): QueryError {
     return new QueryError(`${what}: ${this.scrub(e)}`);
   }

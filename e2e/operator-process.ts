@@ -1,0 +1,108 @@
+/**
+ * The operator as a process, the way e2e tests and the demo run it beside a
+ * control plane: `run` with a kubeconfig holding its ServiceAccount's token
+ * (so only the synthesized RBAC applies), JSON logs collected, health and
+ * metrics on free loopback ports. Killed with everything else when the
+ * test process exits.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './databases/free-port';
+import { startProcess, waitUntilReady, type ServerProcess } from './databases/server-process';
+
+const MAIN = join(__dirname, '..', 'operator', 'cli', 'main.ts');
+
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly time: string;
+  readonly [field: string]: unknown;
+}
+
+export interface OperatorProcess {
+  readonly process: ServerProcess;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  /** Every JSON log line so far. */
+  logs(): LogLine[];
+  /** The raw output (for "no password anywhere" checks). */
+  output(): string;
+  /** Waits for a log line matching `match`. */
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** GET an endpoint: `/metrics` on the metrics port, anything else on the health port. */
+  get(path: string): Promise<{ status: number; body: string }>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface OperatorOptions {
+  readonly kubeconfig: string;
+  readonly args?: readonly string[];
+}
+
+function parseLogs(text: string): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      // a line cut by the output limit
+    }
+  }
+  return lines;
+}
+
+export async function startOperator(opts: OperatorOptions): Promise<OperatorProcess> {
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const args = [
+    '--import',
+    'tsx',
+    MAIN,
+    'run',
+    '--kubeconfig',
+    opts.kubeconfig,
+    `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    ...(opts.args ?? []),
+  ];
+  const proc = startProcess(process.execPath, args, { dataDir: mkdtempSync(join(tmpdir(), 'operator-')), logLimit: 20_000_000 });
+  const get = async (path: string): Promise<{ status: number; body: string }> => {
+    const port = path === '/metrics' ? metricsPort : healthPort;
+    const r = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: r.status, body: await r.text() };
+  };
+  await waitUntilReady(
+    proc,
+    async () => {
+      const r = await get('/readyz');
+      if (r.status !== 200) throw new Error(r.body);
+    },
+    'operator',
+    60_000,
+  );
+  return {
+    process: proc,
+    healthPort,
+    metricsPort,
+    logs: () => parseLogs(proc.log()),
+    output: () => proc.log(),
+    get,
+    waitForLog: async (match, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = parseLogs(proc.log()).find(match);
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error(`no matching operator log line within ${timeoutMs} ms; last lines:\n${proc.log().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: async () => {
+      const child = proc.child;
+      const exited = new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+      await proc.stop();
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Ready, Reconciling and Stalled, always set together from one outcome, so
+ * that kstatus (Flux, kpt, `kubectl wait`) and Argo CD read the same story:
+ *
+ * | outcome      | Ready         | Reconciling | Stalled | kstatus    | Argo CD     |
+ * |--------------|---------------|-------------|---------|------------|-------------|
+ * | progressing  | False/Reconciling | True    | False   | InProgress | Progressing |
+ * | ready        | True/Applied  | False       | False   | Current    | Healthy     |
+ * | retrying     | False/<step>  | True        | False   | InProgress | Degraded    |
+ * | stalled      | False/<step>  | False       | True    | Failed     | Degraded    |
+ * | dry run      | False/DryRun  | False       | False   | Current    | Degraded    |
+ *
+ * A condition keeps its lastTransitionTime while its status does not change;
+ * every condition carries the generation it was computed for.
+ */
+import type { AtlasMigrationStatus } from './generated/atlasmigration-types';
+import { CONDITION_TYPES, Reason, type ReasonName } from './reasons';
+
+export type Condition = NonNullable<AtlasMigrationStatus['conditions']>[number];
+type ConditionStatus = Condition['status'];
+
+export type Outcome =
+  | { readonly kind: 'progressing'; readonly message: string }
+  | { readonly kind: 'ready'; readonly message: string }
+  | { readonly kind: 'retrying'; readonly reason: ReasonName; readonly message: string; readonly retryMessage: string }
+  | { readonly kind: 'stalled'; readonly reason: ReasonName; readonly message: string }
+  | { readonly kind: 'dry-run'; readonly message: string };
+
+interface Triple {
+  readonly ready: ConditionStatus;
+  readonly reason: ReasonName;
+  readonly reconciling: ConditionStatus;
+  readonly stalled: ConditionStatus;
+  readonly reconcilingMessage: string;
+}
+
+function triple(o: Outcome): Triple {
+  switch (o.kind) {
+    case 'progressing':
+      return { ready: 'False', reason: Reason.Reconciling, reconciling: 'True', stalled: 'False', reconcilingMessage: o.message };
+    case 'ready':
+      return { ready: 'True', reason: Reason.Applied, reconciling: 'False', stalled: 'False', reconcilingMessage: o.message };
+    case 'retrying':
+      return { ready: 'False', reason: o.reason, reconciling: 'True', stalled: 'False', reconcilingMessage: o.retryMessage };
+    case 'stalled':
+      return { ready: 'False', reason: o.reason, reconciling: 'False', stalled: 'True', reconcilingMessage: o.message };
+    case 'dry-run':
+      return { ready: 'False', reason: Reason.DryRun, reconciling: 'False', stalled: 'False', reconcilingMessage: o.message };
+  }
+}
+
+function condition(type: string, status: ConditionStatus, reason: string, message: string, ctx: { previous: readonly Condition[]; generation: number; now: string }): Condition {
+  const before = ctx.previous.find((c) => c.type === type);
+  const lastTransitionTime = before !== undefined && before.status === status ? before.lastTransitionTime : ctx.now;
+  return { type, status, observedGeneration: ctx.generation, lastTransitionTime, reason, message };
+}
+
+/** The three conditions for `outcome`, keeping transition times of conditions whose status is unchanged. */
+export function conditionsFor(outcome: Outcome, previous: readonly Condition[] | undefined, generation: number, now: Date): Condition[] {
+  const t = triple(outcome);
+  const ctx = { previous: previous ?? [], generation, now: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  const retryReason = outcome.kind === 'retrying' ? 'Retrying' : t.reason;
+  return [
+    condition(CONDITION_TYPES.Ready, t.ready, t.reason, outcome.message, ctx),
+    condition(CONDITION_TYPES.Reconciling, t.reconciling, t.reconciling === 'True' ? retryReason : t.reason, t.reconcilingMessage, ctx),
+    condition(CONDITION_TYPES.Stalled, t.stalled, t.reason, t.stalled === 'True' ? outcome.message : t.reconcilingMessage, ctx),
+  ];
+}
+
+/** The Ready condition of a status, if any. */
+export function readyCondition(status: AtlasMigrationStatus | undefined): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === CONDITION_TYPES.Ready);
+}
+
+/** Whether two condition lists say the same thing (ignoring nothing: used to skip writes that would change nothing). */
+export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+}

@@ -1,0 +1,243 @@
+/**
+ * The operator: a subclass of @dot-i/k8s-operator's Operator. The framework
+ * provides the lifecycle (start → init, stop) and the KubeConfig (a
+ * kubeconfig file, or the pod's in-cluster token, re-read as it rotates).
+ * Its watch is replaced behind `watchResource` by our ListWatch (see
+ * kube/list-watch.ts for why), and its serial event queue and status
+ * writes are not used: events only add keys to our WorkQueue, and the
+ * Reconciler writes status from fresh reads.
+ */
+import Operator, { ResourceEventType, type ResourceEvent, type ResourceMeta } from '@dot-i/k8s-operator';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, PLURAL } from '../api/atlasmigration-schema';
+import { openDriver } from '../migrate/dialects/registry';
+import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
+import { EventRecorder } from './event-recorder';
+import { KeyedMutex } from './keyed-mutex';
+import { KubeClient } from './kube/api-client';
+import { ListWatch, type KubeObject, type WatchEventType } from './kube/list-watch';
+import { AtlasMigrationApi, CoreObjectReader, type AtlasMigrationObject } from './kube/resources';
+import type { Logger } from './logger';
+import { createMetrics, type OperatorMetrics } from './metrics';
+import { Reconciler, type Trigger } from './reconciler';
+import { refKey, ReferenceIndex, type ReferencedKind } from './reference-index';
+import type { BackoffSettings } from './requeue-policy';
+import type { SecretScrubber } from './secret-scrubber';
+import { StatusWriter } from './status-writer';
+import { WorkQueue } from './work-queue';
+
+export interface OperatorSettings {
+  /** A kubeconfig file; otherwise the framework's default (KUBECONFIG, ~/.kube/config, in-cluster). */
+  readonly kubeconfig?: string;
+  /** Namespaces to watch; empty = all. */
+  readonly namespaces: readonly string[];
+  readonly labelSelector?: string;
+  readonly concurrency: number;
+  readonly resyncPeriodMs: number;
+  readonly backoff: BackoffSettings;
+  /** Minimum time between two progress writes of one run. */
+  readonly progressIntervalMs: number;
+  /** Server-side watch timeout (the watch is then re-opened). */
+  readonly watchTimeoutSeconds: number;
+}
+
+export interface WatchOptions {
+  readonly labelSelector?: string;
+  readonly metadataOnly?: boolean;
+}
+
+const TRIGGER_RANK: Readonly<Record<Trigger, number>> = { resync: 0, retry: 1, change: 2 };
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+function metaOf(plural: string, o: KubeObject): ResourceMeta {
+  const { name, namespace, resourceVersion, uid } = o.metadata;
+  return { name, ...(namespace === undefined ? {} : { namespace }), id: uid ?? `${plural}/${keyOf(o)}`, resourceVersion, apiVersion: o.apiVersion ?? '', kind: o.kind ?? '' };
+}
+
+export class MigrationOperator extends Operator {
+  readonly client: KubeClient;
+  readonly metrics: OperatorMetrics;
+  private readonly watches = new Map<string, ListWatch>();
+  private readonly generations = new Map<string, number>();
+  private readonly queue: WorkQueue<Trigger>;
+  private readonly reconciler: Reconciler;
+  private readonly index = new ReferenceIndex();
+  private readonly stopping = new AbortController();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private initialized = false;
+
+  constructor(
+    private readonly settings: OperatorSettings,
+    private readonly log: Logger,
+    scrubber: SecretScrubber,
+  ) {
+    super({
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    });
+    if (settings.kubeconfig !== undefined) this.kubeConfig.loadFromFile(settings.kubeconfig);
+    this.client = new KubeClient(this.kubeConfig);
+    this.queue = new WorkQueue<Trigger>((key, trigger) => this.process(key, trigger), settings.concurrency, (a, b) => (TRIGGER_RANK[a] >= TRIGGER_RANK[b] ? a : b), log);
+    this.metrics = createMetrics({
+      queueDepth: () => this.queue.depth,
+      activeReconciles: () => this.queue.active,
+      resources: () => this.migrationKeys().length,
+      watchRestarts: () => [...this.watches.values()].reduce((n, w) => n + w.restarts, 0),
+    });
+    const resources = new AtlasMigrationApi(this.client);
+    this.reconciler = new Reconciler({
+      resources,
+      reader: new CoreObjectReader(this.client),
+      status: new StatusWriter(resources),
+      events: new EventRecorder(this.client, log),
+      openDriver: (url) => openDriver(url),
+      log,
+      scrubber,
+      databases: new KeyedMutex(),
+      metrics: this.metrics,
+      index: this.index,
+      cached: (key) => this.cachedMigration(key),
+      refVersion: (ref) => this.refVersion(ref),
+      shutdown: this.stopping.signal,
+      settings: { backoff: settings.backoff, progressIntervalMs: settings.progressIntervalMs, operatorVersion: `${PROGRAM_NAME} v${PROGRAM_VERSION}` },
+    });
+  }
+
+  private namespaces(): (string | undefined)[] {
+    return this.settings.namespaces.length === 0 ? [undefined] : [...this.settings.namespaces];
+  }
+
+  protected async init(): Promise<void> {
+    const labelSelector = this.settings.labelSelector;
+    for (const ns of this.namespaces()) {
+      await this.watchResource(API_GROUP, API_VERSION, PLURAL, (e) => this.onMigration(e), ns, labelSelector === undefined ? {} : { labelSelector });
+      await this.watchResource('', 'v1', 'secrets', (e) => this.onReferenced('Secret', e), ns, { metadataOnly: true });
+      await this.watchResource('', 'v1', 'configmaps', (e) => this.onReferenced('ConfigMap', e), ns, { metadataOnly: true });
+    }
+    await Promise.all([...this.watches.values()].map((w) => w.synced));
+    this.initialized = true;
+    this.log.info({ namespaces: this.settings.namespaces.length === 0 ? 'all' : this.settings.namespaces, resources: this.migrationKeys().length }, 'watches synced');
+    this.resyncTimer = setInterval(() => this.resync(), this.settings.resyncPeriodMs);
+    this.resyncTimer.unref();
+  }
+
+  /**
+   * Replaces the framework's watch (same signature, plus options): list,
+   * then watch from the list's resourceVersion, reconnecting and
+   * re-listing as needed; never exits the process.
+   */
+  // The framework's five parameters, plus our options.
+  // eslint-disable-next-line max-params
+  protected override watchResource(
+    group: string,
+    version: string,
+    plural: string,
+    onEvent: (event: ResourceEvent) => Promise<void>,
+    namespace?: string,
+    options: WatchOptions = {},
+  ): Promise<void> {
+    const id = `${plural}${group === '' ? '' : '.' + group}@${namespace ?? '*'}`;
+    const watch = new ListWatch({
+      client: this.client,
+      resource: { group, version, plural, ...(namespace === undefined ? {} : { namespace }) },
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      metadataOnly: options.metadataOnly === true,
+      timeoutSeconds: this.settings.watchTimeoutSeconds,
+      log: this.log,
+      onEvent: (type: WatchEventType, object: KubeObject) => {
+        this.metrics.watchEvents.inc({ resource: plural });
+        const event: ResourceEvent = { type: type as ResourceEventType, meta: metaOf(plural, object), object: object as KubernetesObject };
+        onEvent(event).catch((e: unknown) => this.log.error({ watch: id, err: (e as Error).message }, 'event handler failed'));
+      },
+    });
+    this.watches.set(id, watch);
+    watch.start();
+    return Promise.resolve();
+  }
+
+  private watchFor(plural: string, namespace: string): ListWatch | undefined {
+    const group = plural === PLURAL ? `.${API_GROUP}` : '';
+    return this.watches.get(`${plural}${group}@${namespace}`) ?? this.watches.get(`${plural}${group}@*`);
+  }
+
+  private cachedMigration(key: string): AtlasMigrationObject | undefined {
+    const namespace = key.slice(0, key.indexOf('/'));
+    return this.watchFor(PLURAL, namespace)?.get(key) as AtlasMigrationObject | undefined;
+  }
+
+  private refVersion(ref: string): string | undefined {
+    const [kind, namespace = '', ...name] = ref.split('/');
+    const watch = this.watchFor(kind === 'Secret' ? 'secrets' : 'configmaps', namespace);
+    return watch?.get(`${namespace}/${name.join('/')}`)?.metadata.resourceVersion;
+  }
+
+  private migrationKeys(): string[] {
+    return [...this.watches.entries()].filter(([id]) => id.startsWith(`${PLURAL}.`)).flatMap(([, w]) => w.objects().map(keyOf));
+  }
+
+  private enqueue(key: string, trigger: Trigger): void {
+    this.queue.add(key, trigger);
+  }
+
+  private onMigration(event: ResourceEvent): Promise<void> {
+    const key = keyOf(event.object as KubeObject);
+    if (event.type === ResourceEventType.Deleted) {
+      this.generations.delete(key);
+      this.queue.forget(key);
+      this.reconciler.forget(key);
+      return Promise.resolve();
+    }
+    const meta = (event.object as KubeObject).metadata;
+    const before = this.generations.get(key);
+    this.generations.set(key, meta.generation ?? 0);
+    // Status writes (ours included) change the resourceVersion but not the generation: nothing to do for them.
+    if (before !== meta.generation || meta.deletionTimestamp !== undefined) this.enqueue(key, 'change');
+    return Promise.resolve();
+  }
+
+  private onReferenced(kind: ReferencedKind, event: ResourceEvent): Promise<void> {
+    const o = event.object as KubeObject;
+    for (const owner of this.index.dependents(refKey(kind, o.metadata.namespace ?? '', o.metadata.name))) this.enqueue(owner, 'change');
+    return Promise.resolve();
+  }
+
+  private resync(): void {
+    for (const key of this.migrationKeys()) this.enqueue(key, 'resync');
+  }
+
+  private async process(key: string, trigger: Trigger): Promise<void> {
+    const result = await this.reconciler.reconcile(key, trigger);
+    if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs, 'retry');
+  }
+
+  /** Liveness: every watch showed activity within its timeout plus slack. */
+  healthy(): { ok: boolean; detail: string } {
+    const limit = (this.settings.watchTimeoutSeconds + 90) * 1000;
+    const stale = [...this.watches.entries()].filter(([, w]) => w.lastActivity > 0 && Date.now() - w.lastActivity > limit).map(([id]) => id);
+    return stale.length === 0 ? { ok: true, detail: `${this.watches.size} watches alive` } : { ok: false, detail: `no watch activity: ${stale.join(', ')}` };
+  }
+
+  ready(): { ok: boolean; detail: string } {
+    if (this.stopping.signal.aborted) return { ok: false, detail: 'shutting down' };
+    return this.initialized ? { ok: true, detail: 'watches synced' } : { ok: false, detail: 'initial lists in progress' };
+  }
+
+  override stop(): void {
+    void this.shutdown();
+  }
+
+  /** Stops the watches, lets running migrations stop between statements, and waits for them. */
+  async shutdown(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
+    await Promise.all([...this.watches.values()].map((w) => w.stop()));
+    await this.queue.shutdown();
+    this.client.close();
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * One reconcile of one AtlasMigration: the steps in order (spec → target →
+ * directory → connect, lock, plan, apply), each failure a reason, the
+ * status written from a fresh read, the next attempt decided by the
+ * requeue policy. Level-triggered: it compares the cluster and the
+ * database with what it remembers, never trusts the event that woke it.
+ */
+import { CONDITION_TYPES, Reason } from '../api/reasons';
+import type { ApplyResult } from '../migrate/apply';
+import type { Driver } from '../migrate/dialects/driver';
+import type { Logger } from './logger';
+import { inputsKey, observedHash } from './inputs';
+import type { AtlasMigrationApi, AtlasMigrationObject } from './kube/resources';
+import type { KeyedMutex } from './keyed-mutex';
+import type { OperatorMetrics } from './metrics';
+import { ProgressReporter } from './progress-reporter';
+import { referencesOf, type ReferenceIndex } from './reference-index';
+import { nextStep, type BackoffSettings, type NextStep } from './requeue-policy';
+import type { SecretScrubber } from './secret-scrubber';
+import { dryRunPatch, failurePatch, progressingPatch, readyPatch, versionAfter, type PatchBase } from './status-patches';
+import type { StatusWriter } from './status-writer';
+import { classify, migrateDatabase } from './steps/migrate-database';
+import type { ObjectReader } from './steps/object-reader';
+import { readDirectory } from './steps/read-directory';
+import { readSpec, type ReadSpec } from './steps/read-spec';
+import { resolveTarget, type Target } from './steps/resolve-target';
+import type { StepError } from './steps/step-error';
+import type { EventRecorder } from './event-recorder';
+
+/** Why a key is being reconciled; `change` dominates when several are pending. */
+export type Trigger = 'change' | 'retry' | 'resync';
+
+export interface ReconcileResult {
+  /** Reconcile again after this delay (a retry). */
+  readonly requeueAfterMs?: number;
+}
+
+export interface ReconcilerSettings {
+  readonly backoff: BackoffSettings;
+  readonly progressIntervalMs: number;
+  readonly operatorVersion: string;
+}
+
+export interface ReconcilerDeps {
+  readonly resources: AtlasMigrationApi;
+  readonly reader: ObjectReader;
+  readonly status: StatusWriter;
+  readonly events: EventRecorder;
+  readonly openDriver: (url: string) => Driver;
+  readonly log: Logger;
+  readonly scrubber: SecretScrubber;
+  readonly databases: KeyedMutex;
+  readonly metrics: OperatorMetrics;
+  readonly index: ReferenceIndex;
+  /** The AtlasMigration as last seen by the watch. */
+  readonly cached: (key: string) => AtlasMigrationObject | undefined;
+  /** resourceVersion of a referenced object (`Secret/ns/name`) as last seen by the watch; undefined when absent. */
+  readonly refVersion: (ref: string) => string | undefined;
+  readonly shutdown: AbortSignal;
+  readonly settings: ReconcilerSettings;
+}
+
+/** What the last attempt on a resource established, to keep idle resyncs cheap. */
+interface Remembered {
+  readonly inputsKey: string;
+  readonly outcome: 'ready' | 'dry-run' | 'retrying' | 'stalled';
+  /** Only for `ready`: where to look, and what the last revision should be. */
+  readonly url?: string;
+  readonly schema?: string;
+  readonly lastVersion?: string;
+  /** Stalled on something only a change in the cluster can fix (spec, Secret, ConfigMap). */
+  readonly waitsForCluster?: boolean;
+}
+
+const CLUSTER_SIDE: ReadonlySet<string> = new Set([Reason.InvalidSpec, Reason.UnsupportedField, Reason.ResolvingTarget, Reason.ReadingMigrationData]);
+
+function isStalled(r: AtlasMigrationObject): boolean {
+  return r.status?.conditions?.some((c) => c.type === CONDITION_TYPES.Stalled && c.status === 'True') === true;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+interface Attempt {
+  readonly resource: AtlasMigrationObject;
+  readonly key: string;
+  readonly inputsKey: string;
+  spec?: ReadSpec;
+  target?: Target;
+  hash?: string;
+}
+
+export class Reconciler {
+  private readonly memory = new Map<string, Remembered>();
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  forget(key: string): void {
+    this.memory.delete(key);
+    this.deps.index.remove(key);
+  }
+
+  async reconcile(key: string, trigger: Trigger): Promise<ReconcileResult> {
+    const cached = this.deps.cached(key);
+    if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) {
+      // Deleting a resource never touches its database.
+      this.forget(key);
+      return {};
+    }
+    const refs = referencesOf(cached.metadata.namespace, cached.spec as never);
+    this.deps.index.set(key, refs);
+    const inputs = inputsKey(cached.metadata.uid, cached.metadata.generation, refs, this.deps.refVersion);
+    const mem = this.memory.get(key);
+    if (mem !== undefined && mem.inputsKey === inputs && (await this.unchanged(key, mem, trigger))) {
+      this.deps.metrics.reconciles.inc({ result: 'unchanged' });
+      return {};
+    }
+    return this.attempt(key, inputs, trigger);
+  }
+
+  /** True when nothing needs doing: the inputs are the same and the database has not moved. */
+  private async unchanged(key: string, mem: Remembered, trigger: Trigger): Promise<boolean> {
+    switch (mem.outcome) {
+      case 'retrying':
+        return trigger !== 'retry';
+      case 'stalled':
+        return mem.waitsForCluster === true || trigger !== 'resync';
+      case 'dry-run':
+        return trigger !== 'resync';
+      case 'ready':
+        return trigger !== 'resync' || (await this.databaseUnmoved(key, mem));
+    }
+  }
+
+  /** The resync check: one query for the last revision, compared with what the last run left. */
+  private async databaseUnmoved(key: string, mem: Remembered): Promise<boolean> {
+    if (mem.url === undefined || mem.schema === undefined) return false;
+    const driver = this.deps.openDriver(mem.url);
+    try {
+      const last = await driver.readLastRevision(mem.schema);
+      const moved = last === undefined ? mem.lastVersion !== undefined : last.version !== mem.lastVersion || last.applied < last.total || last.error !== '';
+      if (moved) this.deps.log.info({ resource: key, expected: mem.lastVersion ?? null, found: last?.version ?? null }, 'the database moved since the last reconcile');
+      return !moved;
+    } catch (e) {
+      this.deps.log.info({ resource: key, err: (e as Error).message }, 'resync check failed; reconciling');
+      return false;
+    } finally {
+      await driver.close();
+    }
+  }
+
+  private async attempt(key: string, inputs: string, trigger: Trigger): Promise<ReconcileResult> {
+    const [namespace, name] = splitKey(key);
+    const started = performance.now();
+    const fresh = await this.deps.resources.get(namespace, name);
+    if (fresh === undefined || fresh.metadata.deletionTimestamp !== undefined) {
+      this.forget(key);
+      return {};
+    }
+    const a: Attempt = { resource: fresh, key, inputsKey: inputs };
+    try {
+      return await this.run(a);
+    } catch (e) {
+      return await this.fail(a, classify(e), trigger);
+    } finally {
+      this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  private base(a: Attempt): PatchBase {
+    return { generation: a.resource.metadata.generation, previous: a.resource.status?.conditions, now: new Date(), scrub: (t) => this.deps.scrubber.scrub(t) };
+  }
+
+  /** Whether the inputs differ from those of the last recorded attempt (a change resets the failure count). */
+  private inputsChanged(a: Attempt): boolean {
+    const s = a.resource.status;
+    if (s?.observedGeneration !== a.resource.metadata.generation) return true;
+    if (a.hash !== undefined && s.observed_hash !== a.hash) return true;
+    const mem = this.memory.get(a.key);
+    return mem !== undefined && mem.inputsKey !== a.inputsKey;
+  }
+
+  private async run(a: Attempt): Promise<ReconcileResult> {
+    const { namespace } = a.resource.metadata;
+    a.spec = readSpec(a.resource, a.key);
+    a.target = await resolveTarget(a.spec.spec, namespace, this.deps.reader);
+    this.deps.scrubber.add(a.target.secrets);
+    const { directory } = await readDirectory(a.spec.spec, namespace, this.deps.reader);
+    a.hash = observedHash(a.target, directory, a.spec.options);
+    const failed = this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0);
+    const { spec, target, hash } = a as Required<Attempt>;
+    const { result, schema } = await this.deps.databases.run(target.database, () => this.migrate(a, { spec, target, hash, directory, failed }));
+    await this.finish(a, result, schema);
+    return {};
+  }
+
+  private async migrate(a: Attempt, r: { spec: ReadSpec; target: Target; hash: string; directory: Parameters<typeof migrateDatabase>[0]['directory']; failed: number }): Promise<{ result: ApplyResult; schema: string }> {
+    const { namespace, name } = a.resource.metadata;
+    const driver = this.deps.openDriver(r.target.url);
+    const reporter = new ProgressReporter((patch) => this.deps.status.progress(namespace, name, patch), this.deps.settings.progressIntervalMs, new Date(), (e) =>
+      this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'progress write failed'),
+    );
+    try {
+      const result = await migrateDatabase({
+        driver,
+        directory: r.directory,
+        options: r.spec.options,
+        operatorVersion: this.deps.settings.operatorVersion,
+        onEvent: (e) => {
+          reporter.onEvent(e);
+          if (e.type === 'statement-done') this.deps.metrics.statementsApplied.inc();
+        },
+        beforeExecute: async (plan) => {
+          if (r.spec.options.dryRun) return;
+          this.deps.log.info({ resource: a.key, target: r.target.parsed.redacted, from: plan.current ?? null, files: plan.files.length }, 'applying');
+          await this.deps.status.update(namespace, name, (fresh) => progressingPatch({ ...this.base(a), previous: fresh.status?.conditions }, plan, r.hash, r.failed));
+        },
+        signal: this.deps.shutdown,
+      });
+      return { result, schema: r.spec.options.revisionsSchema ?? driver.defaultRevisionsSchema() };
+    } finally {
+      await reporter.close();
+      await driver.close();
+    }
+  }
+
+  private async finish(a: Attempt, result: ApplyResult, schema: string): Promise<void> {
+    const { spec, target, hash } = a as Required<Attempt>;
+    const { namespace, name } = a.resource.metadata;
+    const dry = spec.options.dryRun && result.files.length > 0;
+    await this.deps.status.update(namespace, name, (fresh) => {
+      const base = { ...this.base(a), previous: fresh.status?.conditions };
+      return dry ? dryRunPatch(base, result, hash) : readyPatch(base, result, hash, spec.unused);
+    });
+    const version = versionAfter(result);
+    if (dry) {
+      this.deps.metrics.reconciles.inc({ result: 'dry_run' });
+      await this.deps.events.record(a.resource, 'Normal', Reason.DryRun, `Dry run: ${result.files.length} migration file(s) would be applied`);
+    } else if (result.files.length > 0) {
+      this.deps.metrics.reconciles.inc({ result: 'applied' });
+      this.deps.metrics.filesApplied.inc({}, result.files.length);
+      this.deps.log.info({ resource: a.key, version: version ?? null, files: result.files.length }, 'applied');
+      await this.deps.events.record(a.resource, 'Normal', Reason.Applied, `Applied ${result.files.length} migration${result.files.length === 1 ? '' : 's'}, now at ${version ?? '?'}`);
+    } else {
+      this.deps.metrics.reconciles.inc({ result: 'unchanged' });
+    }
+    this.memory.set(a.key, {
+      inputsKey: a.inputsKey,
+      outcome: dry ? 'dry-run' : 'ready',
+      url: target.url,
+      schema,
+      ...(version === undefined ? {} : { lastVersion: version }),
+    });
+  }
+
+  private async fail(a: Attempt, error: StepError, trigger: Trigger): Promise<ReconcileResult> {
+    const { namespace, name } = a.resource.metadata;
+    const failed = (this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0)) + 1;
+    const backoffLimit = a.spec?.options.backoffLimit ?? 20;
+    const shuttingDown = this.deps.shutdown.aborted;
+    const next: NextStep = shuttingDown ? { action: 'retry', afterMs: 0 } : nextStep(error.kind, failed, backoffLimit, this.deps.settings.backoff);
+    const message = this.deps.scrubber.scrub(error.message);
+    this.deps.metrics.reconciles.inc({ result: 'failed' });
+    this.deps.metrics.reconcileErrors.inc({ reason: error.reason });
+    this.deps.log.warn({ resource: a.key, reason: error.reason, kind: error.kind, failed, trigger, next: next.action, err: message }, 'reconcile failed');
+    try {
+      await this.deps.status.update(namespace, name, (fresh) =>
+        failurePatch({ ...this.base(a), previous: fresh.status?.conditions }, { error, failed, next, backoffLimit, hash: a.hash }),
+      );
+    } catch (e) {
+      this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'status write failed');
+      this.memory.delete(a.key);
+      return { requeueAfterMs: this.deps.settings.backoff.baseMs };
+    }
+    await this.recordFailure(a, error, { message, failed, backoffLimit, next });
+    const outcome = next.action === 'retry' ? 'retrying' : 'stalled';
+    this.memory.set(a.key, { inputsKey: a.inputsKey, outcome, waitsForCluster: next.action === 'wait-for-change' && CLUSTER_SIDE.has(error.reason) });
+    return next.action === 'retry' && !shuttingDown ? { requeueAfterMs: next.afterMs } : {};
+  }
+
+  /** A Warning per failure; one more when the backoff limit is first reached. */
+  private async recordFailure(a: Attempt, error: StepError, f: { message: string; failed: number; backoffLimit: number; next: NextStep }): Promise<void> {
+    await this.deps.events.record(a.resource, 'Warning', error.reason, f.message);
+    if (f.next.action === 'give-up' && !isStalled(a.resource)) {
+      await this.deps.events.record(a.resource, 'Warning', Reason.BackoffLimitExceeded, `Gave up after ${f.failed} attempts (backoffLimit ${f.backoffLimit}): ${f.message}`);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import type { FailureKind, ReasonName } from '../../api/reasons';
+import { CodedError } from '../../migrate/dialects/coded-error';
+
+/**
+ * A reconcile step failed. `reason` becomes the Ready condition's reason
+ * and the Warning event's; `kind` decides what happens next: a transient
+ * failure is retried with backoff, a permanent one waits for the resource
+ * or what it references to change.
+ */
+export class StepError extends CodedError<'Step'> {
+  readonly code = 'Step';
+  constructor(
+    readonly reason: ReasonName,
+    readonly kind: FailureKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

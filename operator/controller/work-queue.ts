@@ -1,0 +1,135 @@
+/**
+ * The operator's own work queue, keyed by `namespace/name`. Events only add
+ * keys; workers take them in order with bounded concurrency. A key is
+ * never processed twice at once: added while in flight, it runs once more
+ * afterwards (the latest state wins, however many events came). Each add
+ * carries a hint (why the key was added); hints of one pending key are
+ * merged. Delayed adds (retries) keep one timer per key, the earliest.
+ */
+export type ProcessKey<H> = (key: string, hint: H) => Promise<void>;
+
+export interface QueueLogger {
+  error(obj: object, msg: string): void;
+}
+
+export class WorkQueue<H> {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly inFlight = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly hints = new Map<string, H>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private running = 0;
+  private closed = false;
+
+  constructor(
+    private readonly process: ProcessKey<H>,
+    private readonly concurrency: number,
+    private readonly merge: (a: H, b: H) => H,
+    private readonly log: QueueLogger,
+  ) {
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+
+  /** Keys waiting (not counting delayed ones). */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get active(): number {
+    return this.running;
+  }
+
+  add(key: string, hint: H): void {
+    if (this.closed) return;
+    const before = this.hints.get(key);
+    this.hints.set(key, before === undefined ? hint : this.merge(before, hint));
+    if (this.inFlight.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.pump();
+  }
+
+  /** Adds `key` after `ms`; an earlier pending delayed add of the same key is kept. */
+  addAfter(key: string, ms: number, hint: H): void {
+    if (this.closed) return;
+    const at = Date.now() + ms;
+    const existing = this.timers.get(key);
+    if (existing !== undefined && existing.at <= at) return;
+    this.cancelTimer(key);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key, hint);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  /** Forgets pending delayed adds of a key (the resource is gone). */
+  forget(key: string): void {
+    this.cancelTimer(key);
+  }
+
+  /** Keys with a pending delayed add. */
+  get delayed(): number {
+    return this.timers.size;
+  }
+
+  private cancelTimer(key: string): void {
+    const t = this.timers.get(key);
+    if (t !== undefined) {
+      clearTimeout(t.timer);
+      this.timers.delete(key);
+    }
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const key = this.queue.shift() as string;
+      this.queued.delete(key);
+      this.inFlight.add(key);
+      this.running++;
+      const hint = this.hints.get(key) as H;
+      this.hints.delete(key);
+      void this.work(key, hint);
+    }
+    if (this.running === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private async work(key: string, hint: H): Promise<void> {
+    try {
+      await this.process(key, hint);
+    } catch (e) {
+      // The reconciler handles its own errors; anything reaching here is a bug, logged, never lost silently.
+      this.log.error({ key, err: e instanceof Error ? e.message : String(e) }, 'reconcile crashed');
+    } finally {
+      this.inFlight.delete(key);
+      this.running--;
+      if (this.dirty.delete(key)) this.requeueDirty(key);
+      this.pump();
+    }
+  }
+
+  private requeueDirty(key: string): void {
+    if (this.closed || this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+  }
+
+  /** Stops taking keys and timers; resolves when in-flight work has finished. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const key of [...this.timers.keys()]) this.cancelTimer(key);
+    this.queue.length = 0;
+    this.queued.clear();
+    this.dirty.clear();
+    this.hints.clear();
+    if (this.running === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+}
