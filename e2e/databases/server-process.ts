@@ -71,9 +71,13 @@ export function startProcess(command: string, args: readonly string[], options: 
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A server never keeps the test process alive (a failed before() would hang it); the exit handler kills it.
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
   };
   const halt = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
+      child.ref(); // keep this process alive until the exit is seen
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;

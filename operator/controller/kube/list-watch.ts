@@ -185,12 +185,12 @@ export class ListWatch {
     let listVersion = '';
     do {
       const path = resourcePath(this.opts.resource, { labelSelector: this.opts.labelSelector, limit: PAGE_SIZE, continue: cont });
-      const page = await this.opts.client.json<{ metadata: { resourceVersion: string; continue?: string }; items: KubeObject[] }>({
+      const page = await this.opts.client.json<{ metadata: { resourceVersion: string; continue?: string }; items: KubeObject[] | null }>({
         method: 'GET',
         path,
         ...(this.accept(true) === undefined ? {} : { accept: this.accept(true) }),
       });
-      for (const item of page.items) if (isObject(item)) seen.set(keyOf(item.metadata), this.keep(item));
+      for (const item of page.items ?? []) if (isObject(item)) seen.set(keyOf(item.metadata), this.keep(item));
       cont = page.metadata.continue;
       listVersion = page.metadata.resourceVersion;
     } while (cont !== undefined && cont !== '');
@@ -257,15 +257,16 @@ export class ListWatch {
 
   private handleLine(line: string): void {
     const event = JSON.parse(line) as { type: string; object: unknown };
-    if (event.type === 'ERROR') {
-      const status = event.object as { code?: number; reason?: string; message?: string };
-      if (status.code === 410) throw new GoneError(status.message ?? 'resource version expired');
-      throw new ApiError(status.code ?? 500, status.reason ?? '', `watch ${this.what}: ${status.message ?? 'error event'}`);
+    if (event.type === 'ERROR') throw this.errorEvent(event.object as { code?: number; reason?: string; message?: string });
+    if (event.type === 'BOOKMARK') {
+      // A bookmark carries only a resourceVersion (no name).
+      const rv = (event.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+      if (rv !== undefined) this.resourceVersion = rv;
+      return;
     }
     if (!isObject(event.object)) return;
     const obj = this.keep(event.object);
     this.resourceVersion = obj.metadata.resourceVersion;
-    if (event.type === 'BOOKMARK') return;
     const key = keyOf(obj.metadata);
     if (event.type === 'DELETED') {
       this.cache.delete(key);
@@ -274,5 +275,11 @@ export class ListWatch {
       this.cache.set(key, obj);
       this.emit(event.type, obj);
     }
+  }
+
+  /** A watch ERROR event (a Status object): 410 means list again, anything else reconnects. */
+  private errorEvent(status: { code?: number; reason?: string; message?: string }): Error {
+    if (status.code === 410) return new GoneError(status.message ?? 'resource version expired');
+    return new ApiError(status.code ?? 500, status.reason ?? '', `watch ${this.what}: ${status.message ?? 'error event'}`);
   }
 }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startEndpoints } from '../controller/http-endpoints';
+import { createMetrics } from '../controller/metrics';
+import { ExitCode } from './io';
+import { runCaptured } from './run-captured';
+import { runConfig } from './run';
+
+describe('run flags', () => {
+  it('defaults', () => {
+    const c = runConfig([]);
+    assert.deepEqual(
+      [c.namespaces, c.concurrency, c.resyncPeriodMs, c.metricsAddress, c.healthAddress, c.logLevel, c.backoff, c.progressIntervalMs, c.kubeconfig, c.labelSelector],
+      [[], 10, 600_000, ':8080', ':8081', 'info', { baseMs: 5000, maxMs: 300_000 }, 2000, undefined, undefined],
+    );
+  });
+
+  it('every flag', () => {
+    const c = runConfig([
+      '--kubeconfig=/k',
+      '--namespace',
+      'a, b',
+      '--label-selector=team=x',
+      '--concurrency=3',
+      '--resync-period=1m30s',
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=127.0.0.1:9000',
+      '--log-level=debug',
+      '--backoff-base=1s',
+      '--backoff-max=1m',
+      '--progress-interval=500ms',
+    ]);
+    assert.deepEqual(
+      [c.kubeconfig, c.namespaces, c.labelSelector, c.concurrency, c.resyncPeriodMs, c.metricsAddress, c.healthAddress, c.logLevel, c.backoff, c.progressIntervalMs],
+      ['/k', ['a', 'b'], 'team=x', 3, 90_000, '0', '127.0.0.1:9000', 'debug', { baseMs: 1000, maxMs: 60_000 }, 500],
+    );
+  });
+
+  it('bad values are usage errors (exit 2) naming the flag', async () => {
+    for (const [args, message] of [
+      [['--concurrency=0'], /--concurrency "0": must be a positive integer/],
+      [['--resync-period=soon'], /--resync-period "soon": not a duration/],
+      [['--log-level=loud'], /--log-level "loud": must be one of debug, info, warn, error/],
+      [['--metrics-bind-address=x:y'], /--metrics-bind-address: invalid bind address/],
+      [['--nope'], /Unknown option '--nope'/],
+    ] as const) {
+      const r = await runCaptured(['run', ...args]);
+      assert.equal(r.code, ExitCode.Usage, args.join(' '));
+      assert.match(r.err, message);
+    }
+    const help = await runCaptured(['run', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /--health-probe-bind-address ADDR/);
+  });
+});
+
+describe('endpoints and metrics', () => {
+  it('serves probes and Prometheus text', async () => {
+    let ready = false;
+    const metrics = createMetrics({ queueDepth: () => 2, activeReconciles: () => 1, resources: () => 5, watchRestarts: () => 0 });
+    metrics.reconciles.inc({ result: 'applied' });
+    metrics.reconcileSeconds.observe(0.07);
+    const e = await startEndpoints({
+      healthAddress: '127.0.0.1:0',
+      metricsAddress: '127.0.0.1:0',
+      probes: { healthy: () => ({ ok: true, detail: 'fine' }), ready: () => ({ ok: ready, detail: ready ? 'synced' : 'listing' }) },
+      metrics: () => metrics.render(),
+    });
+    try {
+      const get = async (port: number, path: string) => {
+        const r = await fetch(`http://127.0.0.1:${port}${path}`);
+        return [r.status, await r.text()] as const;
+      };
+      assert.deepEqual(await get(e.healthPort, '/healthz'), [200, 'ok: fine\n']);
+      assert.deepEqual(await get(e.healthPort, '/readyz'), [503, 'not ok: listing\n']);
+      ready = true;
+      assert.equal((await get(e.healthPort, '/readyz'))[0], 200);
+      const [status, text] = await get(e.metricsPort, '/metrics');
+      assert.equal(status, 200);
+      assert.match(text, /^atlas_migrator_reconcile_total\{result="applied"\} 1$/m);
+      assert.match(text, /^atlas_migrator_reconcile_duration_seconds_bucket\{le="0.1"\} 1$/m);
+      assert.match(text, /^atlas_migrator_workqueue_depth 2$/m);
+      assert.match(text, /^# TYPE atlas_migrator_reconcile_duration_seconds histogram$/m);
+    } finally {
+      await e.close();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Reason } from '../api/reasons';
+import type { ApplyResult } from '../migrate/apply';
+import { makeRevision } from '../migrate/dialects/revision';
+import { dryRunPatch, failurePatch, progressingPatch, readyPatch } from './status-patches';
+import { StepError } from './steps/step-error';
+
+const base = { generation: 2, previous: undefined, now: new Date('2026-03-01T10:00:00Z'), scrub: (t: string) => t.replaceAll('hunter2', 'xxxxx') };
+const file = (version: string) => ({ name: `${version}.sql`, version, description: '', statements: 1, resumeAt: 0 });
+const result = (over: Partial<ApplyResult>): ApplyResult => ({ current: undefined, target: undefined, files: [], baseline: undefined, dryRun: false, lastRevision: undefined, ...over });
+
+function ready(patch: ReturnType<typeof readyPatch>): { status: string; reason: string; message: string } | undefined {
+  return patch.conditions?.find((c) => c.type === 'Ready');
+}
+
+describe('status patches', () => {
+  it('ready after applying: version, time, counters cleared, progress removed', () => {
+    const p = readyPatch(base, result({ current: '1', target: '3', files: [file('2'), file('3')] }), 'h', []);
+    assert.equal(ready(p)?.message, 'Applied 2 migrations, now at 3');
+    assert.deepEqual([p.lastAppliedVersion, p.lastApplied, p.failed, p.pendingCount, p.progress, p.observed_hash, p.observedGeneration], ['3', 1772359200, 0, 0, null, 'h', 2]);
+  });
+
+  it('ready with nothing to apply dates the version by its revision, and names unused fields', () => {
+    const lastRevision = makeRevision({ version: '5', executedAt: new Date('2025-01-01T00:00:00Z') });
+    const p = readyPatch(base, result({ current: '5', lastRevision }), 'h', ['spec.devURL']);
+    assert.equal(ready(p)?.message, 'The database is at version 5; nothing to apply (not used by this operator: spec.devURL)');
+    assert.equal(p.lastApplied, 1735689600);
+    assert.equal(ready(readyPatch(base, result({}), 'h', []))?.message, 'No migration files to execute');
+  });
+
+  it('progressing lists the pending versions', () => {
+    const p = progressingPatch(base, { current: undefined, files: [file('1'), file('2')] }, 'h', 0);
+    assert.equal(ready(p)?.reason, Reason.Reconciling);
+    assert.equal(ready(p)?.message, 'Applying 2 migration files from an empty history: 1, 2');
+    assert.deepEqual(p.pendingVersions, ['1', '2']);
+  });
+
+  it('dry run: Ready=False/DryRun with the plan', () => {
+    const p = dryRunPatch(base, result({ current: '1', files: [file('2')], dryRun: true }), 'h');
+    assert.equal(ready(p)?.reason, Reason.DryRun);
+    assert.deepEqual([p.pendingCount, p.pendingVersions], [1, ['2']]);
+  });
+
+  it('failures: the step\'s reason, the next attempt, secrets scrubbed', () => {
+    const error = new StepError(Reason.Connecting, 'transient', 'connecting to mysql://u:hunter2@h/db: refused');
+    const p = failurePatch(base, { error, failed: 3, next: { action: 'retry', afterMs: 4200 }, backoffLimit: 20, hash: undefined });
+    assert.equal(ready(p)?.message, 'connecting to mysql://u:xxxxx@h/db: refused');
+    assert.equal(p.conditions?.find((c) => c.type === 'Reconciling')?.message, 'Attempt 3 failed (Connecting); retrying in 5s (backoffLimit 20)');
+    assert.equal(p.failed, 3);
+    const gaveUp = failurePatch(base, { error, failed: 21, next: { action: 'give-up' }, backoffLimit: 20, hash: 'h' });
+    assert.match(ready(gaveUp)?.message ?? '', /gave up after 21 attempts, backoffLimit 20/);
+    assert.equal(gaveUp.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+  });
+});

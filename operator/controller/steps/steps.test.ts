@@ -1,0 +1,125 @@
+/**
+ * The reconcile steps before any database: the spec, the target URL and
+ * the directory, against an in-memory stand-in for Secrets and ConfigMaps.
+ */
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { directoryFromEntries } from '../../migrate/directory';
+import { ApiError } from '../kube/api-client';
+import type { ConfigMapObject, ObjectReader, SecretObject } from './object-reader';
+import { readDirectory } from './read-directory';
+import { readSpec } from './read-spec';
+import { resolveTarget } from './resolve-target';
+import { StepError } from './step-error';
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+function reader(objects: { secrets?: Record<string, SecretObject>; configMaps?: Record<string, ConfigMapObject>; fail?: Error }): ObjectReader {
+  return {
+    secret: (_ns, name) => (objects.fail ? Promise.reject(objects.fail) : Promise.resolve(objects.secrets?.[name])),
+    configMap: (_ns, name) => (objects.fail ? Promise.reject(objects.fail) : Promise.resolve(objects.configMaps?.[name])),
+  };
+}
+
+function stepError(reason: string, kind: string, message: RegExp): (e: unknown) => boolean {
+  return (e) => e instanceof StepError && e.reason === reason && e.kind === kind && message.test(e.message);
+}
+
+const FILES = { '1_a.sql': 'CREATE TABLE a (id int);\n', '2_b.sql': 'CREATE TABLE b (id int);\n' };
+const SUM = directoryFromEntries(Object.entries(FILES), 'x').computedSum().format();
+
+describe('readSpec', () => {
+  it('fills the defaults and accepts the walk-through\'s spec', () => {
+    const r = readSpec({ spec: { urlFrom: { secretKeyRef: { key: 'url', name: 'mysql-credentials' } }, dir: { configMapRef: { name: 'migrations' } } } }, 'default/atlas-migration');
+    assert.deepEqual(r.options, { revisionsSchema: undefined, baseline: undefined, execOrder: 'linear', txMode: 'file', lockTimeoutMs: 10_000, dryRun: false, backoffLimit: 20 });
+    assert.deepEqual(r.unused, []);
+  });
+
+  it('invalid specs name the resource and the field', () => {
+    assert.throws(() => readSpec({ spec: { url: 'x', urlFrom: { secretKeyRef: { key: 'k', name: 's' } }, dir: { local: {} } } }, 'ns/m'), stepError('InvalidSpec', 'permanent', /^ns\/m: invalid spec: spec: exactly one of url, urlFrom or credentials must be set$/));
+    assert.throws(() => readSpec({ spec: { url: 'x', execOrder: 'random', dir: { local: {} } } }, 'ns/m'), stepError('InvalidSpec', 'permanent', /spec\.execOrder: must be one of linear, linear-skip, non-linear/));
+    assert.throws(() => readSpec({ spec: { urlFrom: { secretKeyRef: { key: 'k' } }, dir: { local: {} } } }, 'ns/m'), stepError('InvalidSpec', 'permanent', /spec\.urlFrom\.secretKeyRef\.name: required/));
+    assert.throws(() => readSpec({ spec: { credentials: { scheme: 'mysql' }, dir: { local: {} } } }, 'ns/m'), stepError('InvalidSpec', 'permanent', /host or hostFrom is required/));
+  });
+
+  it('fields this operator cannot serve are refused by name; harmless ones are reported as unused', () => {
+    assert.throws(
+      () => readSpec({ spec: { url: 'x', dir: { remote: { name: 'app' } }, cloud: { project: 'p' }, vars: [{ key: 'a', value: 'b' }] } }, 'ns/m'),
+      stepError('UnsupportedField', 'permanent', /spec\.cloud \(Atlas Cloud\), spec\.dir\.remote \(Atlas Cloud directories\), spec\.vars/),
+    );
+    assert.throws(() => readSpec({ spec: { url: 'x', dir: { local: {} }, protectedFlows: { migrateDown: { allow: true } } } }, 'ns/m'), stepError('UnsupportedField', 'permanent', /down migrations/));
+    assert.deepEqual(readSpec({ spec: { url: 'x', dir: { local: {} }, devURL: 'mysql://d', envName: 'k8s' } }, 'ns/m').unused, ['spec.devURL', 'spec.envName']);
+  });
+});
+
+describe('resolveTarget', () => {
+  const spec = (over: object) => ({ dir: { local: {} }, ...over });
+
+  it('reads the URL from its Secret key; the fingerprint and messages never hold the password', async () => {
+    const t = await resolveTarget(spec({ urlFrom: { secretKeyRef: { name: 'db', key: 'url' } } }), 'ns', reader({ secrets: { db: { data: { url: b64('mysql://root:s3cret@mysql.default:3306/myapp\n') } } } }));
+    assert.equal(t.url, 'mysql://root:s3cret@mysql.default:3306/myapp');
+    assert.equal(t.fingerprint, 'mysql://root@mysql.default:3306/myapp?');
+    assert.equal(t.database, 'mysql://mysql.default:3306/myapp');
+    assert.ok(t.secrets.includes('s3cret'));
+  });
+
+  it('assembles credentials from parts and Secrets, escaping the password', async () => {
+    const t = await resolveTarget(
+      spec({ credentials: { scheme: 'postgres', user: 'app', passwordFrom: { secretKeyRef: { name: 'pw', key: 'p' } }, host: 'pg', port: 5432, database: 'd', parameters: { sslmode: 'disable' } } }),
+      'ns',
+      reader({ secrets: { pw: { data: { p: b64('p@ss:/w?rd') } } } }),
+    );
+    assert.equal(t.url, 'postgres://app:p%40ss%3A%2Fw%3Frd@pg:5432/d?sslmode=disable');
+    assert.equal(t.parsed.password, 'p@ss:/w?rd');
+  });
+
+  it('a missing Secret or key is named with the field that points at it', async () => {
+    const s = spec({ urlFrom: { secretKeyRef: { name: 'mysql-credentials', key: 'url' } } });
+    await assert.rejects(resolveTarget(s, 'default', reader({})), stepError('ResolvingTarget', 'permanent', /^Secret "mysql-credentials" not found in namespace "default" \(spec\.urlFrom\.secretKeyRef\)$/));
+    await assert.rejects(resolveTarget(s, 'default', reader({ secrets: { 'mysql-credentials': { data: { uri: b64('x') } } } })), stepError('ResolvingTarget', 'permanent', /has no key "url" \(spec\.urlFrom\.secretKeyRef\.key\)/));
+    await assert.rejects(resolveTarget(s, 'default', reader({ fail: new ApiError(503, 'ServiceUnavailable', 'down') })), stepError('ResolvingTarget', 'transient', /down/));
+    await assert.rejects(resolveTarget(s, 'default', reader({ fail: new ApiError(403, 'Forbidden', 'no') })), stepError('ResolvingTarget', 'permanent', /no/));
+  });
+
+  it('a bad URL is refused without echoing its password', async () => {
+    await assert.rejects(resolveTarget(spec({ url: 'oracle://u:pw@h/x' }), 'ns', reader({})), stepError('ResolvingTarget', 'permanent', /unsupported database URL scheme "oracle"/));
+    await assert.rejects(resolveTarget(spec({ url: 'mysql://u:topsecret@/x' }), 'ns', reader({})), (e: unknown) => e instanceof StepError && !e.message.includes('topsecret'));
+  });
+});
+
+describe('readDirectory', () => {
+  const cm = (data: Record<string, string>, binaryData?: Record<string, string>): ConfigMapObject => ({ data, ...(binaryData === undefined ? {} : { binaryData }) });
+
+  it('reads one ConfigMap and verifies atlas.sum', async () => {
+    const d = await readDirectory({ dir: { configMapRef: { name: 'm' } } }, 'ns', reader({ configMaps: { m: cm({ ...FILES, 'atlas.sum': SUM }) } }));
+    assert.deepEqual(d.directory.files.map((f) => f.name), ['1_a.sql', '2_b.sql']);
+  });
+
+  it('reads several ConfigMaps, with gzipped binaryData, as one directory', async () => {
+    const d = await readDirectory(
+      { dir: { configMapRefs: [{ name: 'one' }, { name: 'two' }] } },
+      'ns',
+      reader({ configMaps: { one: cm({ '1_a.sql': FILES['1_a.sql'], 'atlas.sum': SUM }), two: cm({}, { '2_b.sql.gz': gzipSync(FILES['2_b.sql']).toString('base64') }) } }),
+    );
+    assert.deepEqual(d.directory.files.map((f) => [f.name, f.bytes.toString()]), Object.entries(FILES));
+    assert.equal(d.origin.get('2_b.sql'), 'ConfigMap ns/two');
+  });
+
+  it('a checksum mismatch names the file, the atlas.sum line and where it lives; nothing else is read', async () => {
+    const edited = { ...FILES, '2_b.sql': 'CREATE TABLE b (id bigint);\n', 'atlas.sum': SUM };
+    await assert.rejects(
+      readDirectory({ dir: { configMapRef: { name: 'migrations' } } }, 'default', reader({ configMaps: { migrations: cm(edited) } })),
+      stepError('ReadingMigrationData', 'permanent', /^checksum mismatch: L3: 2_b\.sql was edited \(atlas\.sum line 3 in ConfigMap default\/migrations\); re-hash the directory/),
+    );
+  });
+
+  it('a missing ConfigMap, a file in two ConfigMaps, bad gzip and a missing atlas.sum are each named', async () => {
+    await assert.rejects(readDirectory({ dir: { configMapRef: { name: 'nope' } } }, 'ns', reader({})), stepError('ReadingMigrationData', 'permanent', /ConfigMap "nope" not found in namespace "ns"/));
+    const twice = reader({ configMaps: { a: cm({ '1_a.sql': 'x' }), b: cm({ '1_a.sql': 'y' }) } });
+    await assert.rejects(readDirectory({ dir: { configMapRefs: [{ name: 'a' }, { name: 'b' }] } }, 'ns', twice), stepError('ReadingMigrationData', 'permanent', /"1_a\.sql" appears in both ConfigMap ns\/a and ConfigMap ns\/b/));
+    const badGzip = reader({ configMaps: { a: cm({}, { '1_a.sql.gz': b64('not gzip') }) } });
+    await assert.rejects(readDirectory({ dir: { configMapRef: { name: 'a' } } }, 'ns', badGzip), stepError('ReadingMigrationData', 'permanent', /binaryData "1_a\.sql\.gz" is not valid gzip/));
+    await assert.rejects(readDirectory({ dir: { local: FILES } }, 'ns', reader({})), stepError('ReadingMigrationData', 'permanent', /^spec\.dir\.local: checksum file not found$/));
+  });
+});
