@@ -7,11 +7,13 @@
  * down and back).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import knexFactory from 'knex';
 import { startTestServers, type TestDatabase, type TestServers } from './databases/targets';
 import { addAFile, applyConfigMap, applySeedMigration, createSecret, databaseDownAndBack, editWithoutRehash, migrationsFolder, secretGoneAndBack, type ScenarioTarget } from './migration-scenarios';
-import { condition, isReady, startOperatorCluster, waitForMigration, type OperatorCluster } from './operator-cluster';
+import { condition, failedWith, getMigration, isReady, startOperatorCluster, waitForMigration, type OperatorCluster } from './operator-cluster';
 
 /** The walk-through's two tables in SQL every database here accepts. */
 const FILES = {
@@ -21,13 +23,14 @@ const FILES = {
 };
 
 const TARGETS = ['postgres', 'mariadb10', 'sqlite'] as const;
+const RESYNC_MS = 1500;
 
 let cluster: OperatorCluster;
 let servers: TestServers;
 const databases = new Map<string, TestDatabase>();
 
 before(async () => {
-  [cluster, servers] = await Promise.all([startOperatorCluster({ install: 'apply', operatorArgs: ['--backoff-base=300ms', '--backoff-max=3s'] }), startTestServers(TARGETS)]);
+  [cluster, servers] = await Promise.all([startOperatorCluster({ install: 'apply', operatorArgs: ['--backoff-base=300ms', '--backoff-max=3s', `--resync-period=${RESYNC_MS}ms`] }), startTestServers(TARGETS)]);
 });
 
 after(async () => {
@@ -95,3 +98,58 @@ for (const name of TARGETS) {
     if (name !== 'sqlite') it('the database stopped: retries with growing delays; started: Ready', () => databaseDownAndBack(t));
   });
 }
+
+describe('steady state, dry run, deletion', () => {
+  const namespace = 'walkthrough-postgres';
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const unchanged = async (): Promise<number> => Number(/^atlas_migrator_reconcile_total\{result="unchanged"\} (\d+)$/m.exec((await cluster.operator.get('/metrics')).body)?.[1] ?? 0);
+
+  it('resyncs of an unchanged resource write nothing, to the API or the database', async () => {
+    const cp = cluster.cp;
+    const db = databases.get('postgres') as TestDatabase;
+    const before = getMigration(cp, namespace, 'atlas-migration');
+    const rows = await db.query('SELECT * FROM atlas_schema_revisions ORDER BY version');
+    const counted = await unchanged();
+    await sleep(RESYNC_MS * 3);
+    assert.ok((await unchanged()) >= counted + 2, 'resyncs happened');
+    assert.equal(getMigration(cp, namespace, 'atlas-migration').metadata.resourceVersion, before.metadata.resourceVersion, 'no status write');
+    assert.deepEqual(await db.query('SELECT * FROM atlas_schema_revisions ORDER BY version'), rows, 'no database write');
+  });
+
+  it('a database that moved (an older backup restored) is brought back by the next resync', async () => {
+    const db = databases.get('postgres') as TestDatabase;
+    await db.query("DELETE FROM atlas_schema_revisions WHERE version = '20230402000000'");
+    await db.query('DROP TABLE tags');
+    const deadline = Date.now() + RESYNC_MS * 6;
+    while (!(await tablesOf(db)).includes('tags')) {
+      if (Date.now() > deadline) throw new Error('the resync did not re-apply the missing file');
+      await sleep(200);
+    }
+    const m = await waitForMigration(cluster.cp, namespace, 'atlas-migration', isReady);
+    assert.equal(m.status?.lastAppliedVersion, '20230402000000');
+    assert.equal(condition(m, 'Ready')?.message, 'Applied 1 migration, now at 20230402000000');
+  });
+
+  it('dryRun: the plan is in status, nothing changes', async () => {
+    const db = await servers.fresh('sqlite');
+    databases.set('dry', db);
+    const cp = cluster.cp;
+    cp.kubectl(['create', 'namespace', 'dry-run']);
+    const dir = await migrationsFolder(FILES);
+    const local = Object.fromEntries(['20230316085611.sql', '20230316090502.sql', 'atlas.sum'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    const resource = { apiVersion: 'db.atlasgo.io/v1alpha1', kind: 'AtlasMigration', metadata: { name: 'plan', namespace: 'dry-run' }, spec: { url: db.url, dryRun: true, dir: { local } } };
+    cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(resource) });
+    const m = await waitForMigration(cp, 'dry-run', 'plan', failedWith('DryRun'));
+    assert.deepEqual([m.status?.pendingVersions, m.status?.pendingCount], [['20230316085611', '20230316090502'], 2]);
+    assert.equal(condition(m, 'Stalled')?.status, 'False');
+    assert.deepEqual(await tablesOf(db), [], 'not even the revisions table');
+  });
+
+  it('deleting a resource never touches its database', async () => {
+    const db = databases.get('mariadb10') as TestDatabase;
+    const dump = await db.dump();
+    cluster.cp.kubectl(['delete', 'atlasmigration', 'atlas-migration', '-n', 'walkthrough-mariadb10', '--wait=true']);
+    await sleep(500);
+    assert.equal(await db.dump(), dump);
+  });
+});

@@ -55,7 +55,7 @@ export async function startOperatorCluster(opts: ClusterOptions): Promise<Operat
 }
 
 export interface MigrationObject {
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly generation: number };
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly generation: number; readonly resourceVersion: string };
   readonly spec: Record<string, unknown>;
   readonly status?: AtlasMigrationStatus;
 }
