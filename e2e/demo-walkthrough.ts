@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { ensurePackages, firstExisting } from './databases/packages';
@@ -76,8 +77,6 @@ async function startDatabase(kind: DemoDb): Promise<Database> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-sqlite-'));
   const url = `sqlite://${join(dir, 'myapp.db')}`;
   const describe = (table: string): string => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Sqlite = require('better-sqlite3') as typeof import('better-sqlite3');
     const db = new Sqlite(join(dir, 'myapp.db'), { readonly: true });
     const rows = db.prepare(`SELECT name, type, "notnull", pk FROM pragma_table_info('${table}')`).all() as Record<string, unknown>[];
     db.close();
