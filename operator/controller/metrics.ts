@@ -88,6 +88,7 @@ export interface OperatorMetrics {
   readonly filesApplied: Counter;
   readonly statementsApplied: Counter;
   readonly watchEvents: Counter;
+  readonly apiRequests: Counter;
   render(): string;
 }
 
@@ -105,6 +106,7 @@ export function createMetrics(sources: GaugeSources): OperatorMetrics {
   const filesApplied = new Counter('atlas_migrator_migration_files_applied_total', 'Migration files applied.');
   const statementsApplied = new Counter('atlas_migrator_statements_applied_total', 'SQL statements applied.');
   const watchEvents = new Counter('atlas_migrator_watch_events_total', 'Watch events received, by resource.');
+  const apiRequests = new Counter('atlas_migrator_api_requests_total', 'Requests to the Kubernetes API server, by verb (watches counted as WATCH).');
   const metrics: Metric[] = [
     reconciles,
     reconcileErrors,
@@ -112,11 +114,15 @@ export function createMetrics(sources: GaugeSources): OperatorMetrics {
     filesApplied,
     statementsApplied,
     watchEvents,
+    apiRequests,
     new Gauge('atlas_migrator_workqueue_depth', 'Resources waiting to be reconciled.', sources.queueDepth),
     new Gauge('atlas_migrator_reconciles_active', 'Reconciles running now.', sources.activeReconciles),
     new Gauge('atlas_migrator_resources', 'AtlasMigrations watched.', sources.resources),
     new Gauge('atlas_migrator_watch_restarts', 'Watches re-opened after an error since start.', sources.watchRestarts),
     new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss()),
+    new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed),
+    new Gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.', () => process.memoryUsage().heapTotal),
+    new Gauge('nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript (buffers), in bytes.', () => process.memoryUsage().external),
   ];
   return {
     reconciles,
@@ -125,6 +131,7 @@ export function createMetrics(sources: GaugeSources): OperatorMetrics {
     filesApplied,
     statementsApplied,
     watchEvents,
+    apiRequests,
     render: () => metrics.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render()].join('\n')).join('\n') + '\n',
   };
 }

@@ -24,6 +24,7 @@ import { refKey, ReferenceIndex, type ReferencedKind } from './reference-index';
 import type { BackoffSettings } from './requeue-policy';
 import type { SecretScrubber } from './secret-scrubber';
 import { StatusWriter } from './status-writer';
+import { CachingObjectReader } from './steps/config-map-cache';
 import { WorkQueue } from './work-queue';
 
 export interface OperatorSettings {
@@ -81,7 +82,7 @@ export class MigrationOperator extends Operator {
       error: (m) => log.error(m),
     });
     if (settings.kubeconfig !== undefined) this.kubeConfig.loadFromFile(settings.kubeconfig);
-    this.client = new KubeClient(this.kubeConfig);
+    this.client = new KubeClient(this.kubeConfig, (method, watch) => this.metrics.apiRequests.inc({ verb: watch ? 'WATCH' : method }));
     this.queue = new WorkQueue<Trigger>((key, trigger) => this.process(key, trigger), settings.concurrency, (a, b) => (TRIGGER_RANK[a] >= TRIGGER_RANK[b] ? a : b), log);
     this.metrics = createMetrics({
       queueDepth: () => this.queue.depth,
@@ -92,7 +93,7 @@ export class MigrationOperator extends Operator {
     const resources = new AtlasMigrationApi(this.client);
     this.reconciler = new Reconciler({
       resources,
-      reader: new CoreObjectReader(this.client),
+      reader: new CachingObjectReader(new CoreObjectReader(this.client), (ns, name) => this.refVersion(refKey('ConfigMap', ns, name))),
       status: new StatusWriter(resources),
       events: new EventRecorder(this.client, log),
       openDriver: (url) => openDriver(url),

@@ -20,7 +20,8 @@ export class ProgressReporter {
   private progress: Progress | undefined;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private lastWrite = 0;
+  /** The first write comes an interval after the start: a quick run writes no progress at all. */
+  private lastWrite = Date.now();
   private dirty = false;
   private closed = false;
   /** Writes made (for tests and metrics). */

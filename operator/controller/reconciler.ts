@@ -18,7 +18,7 @@ import { referencesOf, type ReferenceIndex } from './reference-index';
 import { nextStep, type BackoffSettings, type NextStep } from './requeue-policy';
 import type { SecretScrubber } from './secret-scrubber';
 import { dryRunPatch, failurePatch, progressingPatch, readyPatch, versionAfter, type PatchBase } from './status-patches';
-import type { StatusWriter } from './status-writer';
+import type { ComputeStatus, StatusWriter } from './status-writer';
 import { classify, migrateDatabase } from './steps/migrate-database';
 import type { ObjectReader } from './steps/object-reader';
 import { readDirectory } from './steps/read-directory';
@@ -74,6 +74,42 @@ interface Remembered {
 
 const CLUSTER_SIDE: ReadonlySet<string> = new Set([Reason.InvalidSpec, Reason.UnsupportedField, Reason.ResolvingTarget, Reason.ReadingMigrationData]);
 
+function isReady(r: AtlasMigrationObject): boolean {
+  return r.status?.conditions?.some((c) => c.type === CONDITION_TYPES.Ready && c.status === 'True') === true;
+}
+
+/**
+ * When the Ready=False/Reconciling write happens before a run: at once for
+ * a resource that is Ready now (so nobody reads a stale Ready while files
+ * are applied, as Atlas does), after `delayMs` for one that is not (a quick
+ * first run then costs one status write instead of two; a long one still
+ * shows its progress).
+ */
+class ProgressingAnnouncement {
+  private timer: NodeJS.Timeout | undefined;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly urgent: boolean,
+    private readonly delayMs: number,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  async announce(write: () => Promise<void>): Promise<void> {
+    if (this.urgent) return write();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pending = write().catch(this.onError);
+    }, this.delayMs);
+  }
+
+  /** Cancels a write not yet made and waits for one in flight. */
+  async settle(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.pending;
+  }
+}
+
 function isStalled(r: AtlasMigrationObject): boolean {
   return r.status?.conditions?.some((c) => c.type === CONDITION_TYPES.Stalled && c.status === 'True') === true;
 }
@@ -85,6 +121,8 @@ function splitKey(key: string): [string, string] {
 
 interface Attempt {
   readonly resource: AtlasMigrationObject;
+  /** The resource as last read or written by this attempt (the base of the next status write). */
+  latest: AtlasMigrationObject;
   readonly key: string;
   readonly inputsKey: string;
   spec?: ReadSpec;
@@ -154,12 +192,14 @@ export class Reconciler {
   private async attempt(key: string, inputs: string, trigger: Trigger): Promise<ReconcileResult> {
     const [namespace, name] = splitKey(key);
     const started = performance.now();
-    const fresh = await this.deps.resources.get(namespace, name);
+    // The watch's copy is as fresh as a GET in all but a race; status writes are guarded by its
+    // resourceVersion, so a stale copy ends in 409 Conflict and a real GET (status-writer.ts).
+    const fresh = this.deps.cached(key) ?? (await this.deps.resources.get(namespace, name));
     if (fresh === undefined || fresh.metadata.deletionTimestamp !== undefined) {
       this.forget(key);
       return {};
     }
-    const a: Attempt = { resource: fresh, key, inputsKey: inputs };
+    const a: Attempt = { resource: fresh, latest: fresh, key, inputsKey: inputs };
     try {
       return await this.run(a);
     } catch (e) {
@@ -167,6 +207,13 @@ export class Reconciler {
     } finally {
       this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
     }
+  }
+
+  /** A status write based on the attempt's latest view of the resource; the view moves to what was written. */
+  private async writeStatus(a: Attempt, compute: ComputeStatus): Promise<void> {
+    const { namespace, name } = a.resource.metadata;
+    const written = await this.deps.status.update(namespace, name, compute, a.latest);
+    if (written.object !== undefined) a.latest = written.object;
   }
 
   private base(a: Attempt): PatchBase {
@@ -199,6 +246,9 @@ export class Reconciler {
   private async migrate(a: Attempt, r: { spec: ReadSpec; target: Target; hash: string; directory: Parameters<typeof migrateDatabase>[0]['directory']; failed: number }): Promise<{ result: ApplyResult; schema: string }> {
     const { namespace, name } = a.resource.metadata;
     const driver = this.deps.openDriver(r.target.url);
+    const progressing = new ProgressingAnnouncement(isReady(a.latest), this.deps.settings.progressIntervalMs, (e) =>
+      this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'status write failed'),
+    );
     const reporter = new ProgressReporter((patch) => this.deps.status.progress(namespace, name, patch), this.deps.settings.progressIntervalMs, new Date(), (e) =>
       this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'progress write failed'),
     );
@@ -215,12 +265,13 @@ export class Reconciler {
         beforeExecute: async (plan) => {
           if (r.spec.options.dryRun) return;
           this.deps.log.info({ resource: a.key, target: r.target.parsed.redacted, from: plan.current ?? null, files: plan.files.length }, 'applying');
-          await this.deps.status.update(namespace, name, (fresh) => progressingPatch({ ...this.base(a), previous: fresh.status?.conditions }, plan, r.hash, r.failed));
+          await progressing.announce(() => this.writeStatus(a, (fresh) => progressingPatch({ ...this.base(a), previous: fresh.status?.conditions }, plan, r.hash, r.failed)));
         },
         signal: this.deps.shutdown,
       });
       return { result, schema: r.spec.options.revisionsSchema ?? driver.defaultRevisionsSchema() };
     } finally {
+      await progressing.settle();
       await reporter.close();
       await driver.close();
     }
@@ -228,9 +279,8 @@ export class Reconciler {
 
   private async finish(a: Attempt, result: ApplyResult, schema: string): Promise<void> {
     const { spec, target, hash } = a as Required<Attempt>;
-    const { namespace, name } = a.resource.metadata;
     const dry = spec.options.dryRun && result.files.length > 0;
-    await this.deps.status.update(namespace, name, (fresh) => {
+    await this.writeStatus(a, (fresh) => {
       const base = { ...this.base(a), previous: fresh.status?.conditions };
       return dry ? dryRunPatch(base, result, hash) : readyPatch(base, result, hash, spec.unused);
     });
@@ -256,7 +306,6 @@ export class Reconciler {
   }
 
   private async fail(a: Attempt, error: StepError, trigger: Trigger): Promise<ReconcileResult> {
-    const { namespace, name } = a.resource.metadata;
     const failed = (this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0)) + 1;
     const backoffLimit = a.spec?.options.backoffLimit ?? 20;
     const shuttingDown = this.deps.shutdown.aborted;
@@ -266,9 +315,7 @@ export class Reconciler {
     this.deps.metrics.reconcileErrors.inc({ reason: error.reason });
     this.deps.log.warn({ resource: a.key, reason: error.reason, kind: error.kind, failed, trigger, next: next.action, err: message }, 'reconcile failed');
     try {
-      await this.deps.status.update(namespace, name, (fresh) =>
-        failurePatch({ ...this.base(a), previous: fresh.status?.conditions }, { error, failed, next, backoffLimit, hash: a.hash }),
-      );
+      await this.writeStatus(a, (fresh) => failurePatch({ ...this.base(a), previous: fresh.status?.conditions }, { error, failed, next, backoffLimit, hash: a.hash }));
     } catch (e) {
       this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'status write failed');
       this.memory.delete(a.key);

@@ -1,8 +1,9 @@
 /**
- * Status writes that never act on stale data: read the resource fresh,
- * compute the patch from that read, write it guarded by the read's
- * resourceVersion, and on 409 Conflict start over. A patch that would
- * change nothing is not sent (steady state makes no API writes).
+ * Status writes that never act on stale data: compute the patch from the
+ * resource as last read (or as our own last write returned it), write it
+ * guarded by that resourceVersion, and on 409 Conflict read it fresh and
+ * start over. A patch that would change nothing is not sent (steady state
+ * makes no API writes).
  */
 import { isConflict } from './kube/api-client';
 import type { AtlasMigrationApi, AtlasMigrationObject, StatusPatch } from './kube/resources';
@@ -21,15 +22,21 @@ function changes(fresh: AtlasMigrationObject, patch: StatusPatch): boolean {
 export class StatusWriter {
   constructor(private readonly api: AtlasMigrationApi) {}
 
-  async update(namespace: string, name: string, compute: ComputeStatus): Promise<WriteResult> {
+  /**
+   * Computes the patch from `known` (the object as this reconcile last read
+   * or wrote it) or, without it or after a conflict, from a fresh GET.
+   * Resolves with the object as written (or as read, when nothing changed).
+   */
+  async update(namespace: string, name: string, compute: ComputeStatus, known?: AtlasMigrationObject): Promise<{ result: WriteResult; object?: AtlasMigrationObject }> {
+    let base = known;
     for (let attempt = 1; ; attempt++) {
-      const fresh = await this.api.get(namespace, name);
-      if (fresh === undefined || fresh.metadata.deletionTimestamp !== undefined) return 'gone';
+      const fresh = base ?? (await this.api.get(namespace, name));
+      base = undefined;
+      if (fresh === undefined || fresh.metadata.deletionTimestamp !== undefined) return { result: 'gone' };
       const patch = compute(fresh);
-      if (patch === undefined || !changes(fresh, patch)) return 'unchanged';
+      if (patch === undefined || !changes(fresh, patch)) return { result: 'unchanged', object: fresh };
       try {
-        await this.api.patchStatus(namespace, name, patch, fresh.metadata.resourceVersion);
-        return 'written';
+        return { result: 'written', object: await this.api.patchStatus(namespace, name, patch, fresh.metadata.resourceVersion) };
       } catch (e) {
         if (!isConflict(e) || attempt >= MAX_ATTEMPTS) throw e;
       }

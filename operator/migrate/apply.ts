@@ -192,7 +192,16 @@ async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Pro
 export async function apply(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions): Promise<ApplyResult> {
   const ctx = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents, transactionalDdl: driver.transactionalDdl } as const;
   directory.validate();
-  await driver.ping();
+  // One login, one connection for the whole run (connecting is where an unreachable database fails).
+  const release = await driver.hold();
+  try {
+    return await lockedRun(driver, directory, opts, ctx);
+  } finally {
+    await release();
+  }
+}
+
+async function lockedRun(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions, ctx: Omit<RunContext, 'history'>): Promise<ApplyResult> {
   const waitStarted = Date.now();
   const unlock = await driver.lock(LOCK_NAME, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, opts.signal);
   try {

@@ -50,7 +50,13 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class KubeClient {
   private transport: Promise<Transport> | undefined;
 
-  constructor(private readonly kubeConfig: KubeConfig) {}
+  /**
+   * @param onRequest called once per request sent (for the API request metric).
+   */
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly onRequest: (method: ApiRequest['method'], watch: boolean) => void = () => undefined,
+  ) {}
 
   /** The API server URL of the current context. */
   get server(): string {
@@ -83,6 +89,7 @@ export class KubeClient {
   async open(req: ApiRequest): Promise<IncomingMessage> {
     this.transport ??= this.makeTransport();
     const t = await this.transport;
+    this.onRequest(req.method, req.path.includes('watch=1'));
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: OutgoingHttpHeaders = {
       ...(await this.authHeaders()),

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { directoryFromEntries } from '../../migrate/directory';
 import { ApiError } from '../kube/api-client';
 import type { ConfigMapObject, ObjectReader, SecretObject } from './object-reader';
+import { CachingObjectReader } from './config-map-cache';
 import { readDirectory } from './read-directory';
 import { readSpec } from './read-spec';
 import { resolveTarget } from './resolve-target';
@@ -121,5 +122,29 @@ describe('readDirectory', () => {
     const badGzip = reader({ configMaps: { a: cm({}, { '1_a.sql.gz': b64('not gzip') }) } });
     await assert.rejects(readDirectory({ dir: { configMapRef: { name: 'a' } } }, 'ns', badGzip), stepError('ReadingMigrationData', 'permanent', /binaryData "1_a\.sql\.gz" is not valid gzip/));
     await assert.rejects(readDirectory({ dir: { local: FILES } }, 'ns', reader({})), stepError('ReadingMigrationData', 'permanent', /^spec\.dir\.local: checksum file not found$/));
+  });
+});
+
+describe('CachingObjectReader', () => {
+  it('reuses a ConfigMap while the watch reports the version read; reads again when it moves', async () => {
+    let reads = 0;
+    let version = '1';
+    const inner: ObjectReader = {
+      secret: () => Promise.resolve(undefined),
+      configMap: () => {
+        reads++;
+        return Promise.resolve({ metadata: { resourceVersion: version }, data: { 'atlas.sum': version } });
+      },
+    };
+    let watched: string | undefined = undefined;
+    const r = new CachingObjectReader(inner, () => watched);
+    await r.configMap('ns', 'm');
+    watched = '1';
+    assert.equal((await r.configMap('ns', 'm'))?.data?.['atlas.sum'], '1');
+    assert.equal(reads, 1);
+    version = '2';
+    watched = '2';
+    assert.equal((await r.configMap('ns', 'm'))?.data?.['atlas.sum'], '2');
+    assert.deepEqual([reads, r.hits], [2, 1]);
   });
 });

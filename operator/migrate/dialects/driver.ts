@@ -40,6 +40,11 @@ export interface Driver {
   defaultRevisionsSchema(): string;
   /** Checks the connection (bounded by the connect timeout). */
   ping(): Promise<void>;
+  /**
+   * Logs in once and runs every later query, lock and session on that one
+   * connection until the returned function is called.
+   */
+  hold(): Promise<() => Promise<void>>;
   /** Atlas's lock: waits up to `timeoutMs`, polling where the database cannot wait itself. */
   lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock>;
   revisionsTableExists(schema: string): Promise<boolean>;

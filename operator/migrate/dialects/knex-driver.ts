@@ -47,6 +47,8 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   abstract readonly transactionalDdl: boolean;
   protected readonly knex: Knex;
   protected readonly connectTimeoutMs: number;
+  /** The connection every query uses while held (see hold()). */
+  private held: C | undefined;
 
   protected constructor(
     readonly url: DatabaseUrl,
@@ -97,8 +99,9 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     return new ConnectError(`connecting to ${this.url.redacted}: ${this.scrub(e)}`);
   }
 
-  /** A raw driver connection from the pool. */
+  /** A raw driver connection: the held one, else one from the pool. */
   protected async acquire(): Promise<C> {
+    if (this.held !== undefined) return this.held;
     try {
       return (await (this.knex.client as PoolClient).acquireConnection()) as C;
     } catch (e) {
@@ -107,7 +110,35 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   }
 
   protected async releaseConnection(conn: C): Promise<void> {
+    if (conn === this.held) return;
     await (this.knex.client as PoolClient).releaseConnection(conn);
+  }
+
+  /**
+   * Routes every query, lock and session of this driver through one
+   * connection until the returned function is called: a run logs in once
+   * (a SCRAM or caching_sha2 login costs real CPU on both sides) and holds
+   * one connection instead of two. Session-level locks (advisory locks,
+   * GET_LOCK) are unaffected by the transactions run on the same connection.
+   */
+  async hold(): Promise<() => Promise<void>> {
+    if (this.held !== undefined) return () => Promise.resolve();
+    const conn = await this.acquire();
+    this.held = conn;
+    return async () => {
+      this.held = undefined;
+      await (this.knex.client as PoolClient).releaseConnection(conn);
+    };
+  }
+
+  /** Binds a query to the held connection, if any. */
+  protected on<T extends { connection(connection: unknown): T }>(query: T): T {
+    return this.held === undefined ? query : query.connection(this.held);
+  }
+
+  /** Raw SQL on the held connection (or the pool); knex placeholders (`?`, `??`) apply. */
+  protected sql<R = unknown>(text: string, bindings: readonly Knex.RawBinding[] = []): Knex.Raw<R> {
+    return this.on(this.knex.raw<R>(text, bindings as Knex.RawBinding[]));
   }
 
   async ping(): Promise<void> {
@@ -117,11 +148,11 @@ export abstract class KnexDriver<C = unknown> implements Driver {
 
   /** The table reference, schema-qualified except on SQLite (always `main`). */
   protected table(schema: string): Knex.QueryBuilder {
-    return this.dialect === 'sqlite' ? this.knex(REVISIONS_TABLE) : this.knex.withSchema(schema).table(REVISIONS_TABLE);
+    return this.on(this.dialect === 'sqlite' ? this.knex(REVISIONS_TABLE) : this.knex.withSchema(schema).table(REVISIONS_TABLE));
   }
 
   protected schemaBuilder(schema: string): Knex.SchemaBuilder {
-    return this.dialect === 'sqlite' ? this.knex.schema : this.knex.schema.withSchema(schema);
+    return this.on(this.dialect === 'sqlite' ? this.knex.schema : this.knex.schema.withSchema(schema));
   }
 
   async revisionsTableExists(schema: string): Promise<boolean> {
@@ -137,7 +168,7 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     try {
       await this.ensureSchema(schema);
       const qualifier = this.dialect === 'sqlite' ? undefined : schema;
-      await this.knex.raw(revisionsTableDdl(this.dialect, qualifier, await this.columnTypes()));
+      await this.sql(revisionsTableDdl(this.dialect, qualifier, await this.columnTypes()));
     } catch (e) {
       throw new RevisionsTableError(`creating ${schema}.${REVISIONS_TABLE}: ${this.scrub(e)}`);
     }

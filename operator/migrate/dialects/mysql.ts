@@ -100,7 +100,7 @@ export class MySqlDriver extends KnexDriver<Connection> {
   /** MariaDB, and MySQL before 8.0.2, get Ent's NULL-able timestamp; old servers get varchar(191). */
   protected columnTypes(): Promise<ColumnTypes> {
     this.flavor ??= (async () => {
-      const r = (await this.knex.raw('SELECT VERSION() AS v')) as [{ v: string }[], unknown];
+      const r = (await this.sql('SELECT VERSION() AS v')) as [{ v: string }[], unknown];
       const version = r[0][0]?.v ?? '';
       const mariadb = /mariadb/i.test(version);
       const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map(Number);
@@ -113,9 +113,9 @@ export class MySqlDriver extends KnexDriver<Connection> {
 
   protected async ensureSchema(schema: string): Promise<void> {
     // An account with rights on its own database only may not run CREATE DATABASE, even IF NOT EXISTS.
-    const [rows] = (await this.knex.raw('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as [unknown[]];
+    const [rows] = (await this.sql('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as [unknown[]];
     if (rows.length > 0) return;
-    await this.knex.raw(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(schema)}`);
+    await this.sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(schema)}`);
   }
 
   async lock(name: string, timeoutMs: number): Promise<Unlock> {
@@ -172,7 +172,7 @@ export class MySqlDriver extends KnexDriver<Connection> {
   }
 
   private async checkRealm(revisionsSchema: string): Promise<string | undefined> {
-    const r = (await this.knex.raw(
+    const r = (await this.sql(
       `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (${SYSTEM_SCHEMAS.map(() => '?').join(', ')}) ORDER BY SCHEMA_NAME`,
       SYSTEM_SCHEMAS,
     )) as [{ name: string }[], unknown];
@@ -188,7 +188,7 @@ export class MySqlDriver extends KnexDriver<Connection> {
   }
 
   private async tables(schemas: string[]): Promise<{ name: string }[]> {
-    const r = (await this.knex.raw(
+    const r = (await this.sql(
       `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${schemas.map(() => '?').join(', ')}) AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
       schemas,
     )) as [{ name: string }[], unknown];

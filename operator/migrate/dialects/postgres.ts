@@ -82,6 +82,9 @@ export class PostgresDriver extends KnexDriver<Client> {
           ...(searchPath === null ? {} : { options: `-c search_path=${searchPath}` }),
         },
         pool: { min: 0, max: 4 },
+        // knex asks every new connection for the server version, which only its schema builder's
+        // json type uses (we write the revisions DDL ourselves): name the oldest version Atlas supports instead.
+        version: '9.6',
       },
       { ...options, ...(timeout === undefined ? {} : { connectTimeoutMs: timeout }) },
     );
@@ -117,11 +120,11 @@ export class PostgresDriver extends KnexDriver<Client> {
     // PostgreSQL checks CREATE on the database before it looks at IF NOT EXISTS, so a role
     // with rights on its schema only would be refused: create only what is missing.
     if (await this.schemaExists(schema)) return;
-    await this.knex.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await this.sql(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   }
 
   private async schemaExists(schema: string): Promise<boolean> {
-    const r = await this.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?', [schema]);
+    const r = await this.sql<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?', [schema]);
     return r.rows.length > 0;
   }
 
@@ -169,7 +172,7 @@ export class PostgresDriver extends KnexDriver<Client> {
     try {
       const bound = this.boundSchema;
       if (bound !== undefined) return await this.checkBoundSchema(bound, revisionsSchema);
-      const schemas = (await this.knex.raw<{ rows: { name: string }[] }>(SCHEMAS_SQL)).rows;
+      const schemas = (await this.sql<{ rows: { name: string }[] }>(SCHEMAS_SQL)).rows;
       for (const { name } of schemas) {
         const tables = await this.tables(name);
         if (tables.length === 0 && name === 'public') continue;
@@ -195,7 +198,7 @@ export class PostgresDriver extends KnexDriver<Client> {
   }
 
   private async tables(schema: string): Promise<string[]> {
-    const r = await this.knex.raw<{ rows: { name: string }[] }>(TABLES_SQL, [schema]);
+    const r = await this.sql<{ rows: { name: string }[] }>(TABLES_SQL, [schema]);
     return r.rows.map((row) => row.name);
   }
 }

@@ -134,11 +134,11 @@ export class SqliteDriver extends KnexDriver<Database> {
 
   async checkClean(): Promise<string | undefined> {
     try {
-      const schemas = await this.knex.raw<{ name: string }[]>('PRAGMA database_list');
+      const schemas = await this.sql<{ name: string }[]>('PRAGMA database_list');
       if (schemas.length > 1) return `found multiple schemas: ${schemas.length}`;
       const only = schemas[0]?.name;
       if (only !== undefined && only !== 'main') return `found schema ${JSON.stringify(only)}`;
-      const tables = await this.knex.raw<{ name: string }[]>(
+      const tables = await this.sql<{ name: string }[]>(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
       );
       if (tables.length > 1) return `found multiple tables: ${tables.length}`;
