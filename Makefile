@@ -93,9 +93,12 @@ cluster-up: deps controlplane
 cluster-down: deps
 	@npx tsx e2e/controlplane/cluster.ts down
 
-bench: deps
+# ATLAS_BIN=/path/to/atlas adds the Atlas CLI to the CLI comparison (bench/README.md).
+bench: build controlplane
 	npx tsx bench/directory-engine.bench.ts
 	npx tsx bench/apply.bench.ts
+	npx tsx bench/operator.bench.ts
+	npx tsx bench/cli.bench.ts
 
 demo: deps
 	bash e2e/demo.sh

@@ -39,8 +39,8 @@ const RUNS = Number(values.runs);
 const SCALE_RUNS = Number(values['scale-runs']);
 const RESOURCES = Number(values.resources);
 const RESYNC_S = 20;
-/** Node flags of the operator process (the image's entrypoint sets the same). */
-const NODE_FLAGS = (process.env.OPERATOR_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+/** Node flags of the operator process: the Dockerfile's ENTRYPOINT sets the same (OPERATOR_NODE_FLAGS overrides). */
+const NODE_FLAGS = (process.env.OPERATOR_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter((f) => f !== '');
 const EXTRA_ARGS = (process.env.OPERATOR_ARGS ?? '').split(' ').filter((f) => f !== '');
 
 const ROOT = join(__dirname, '..');
@@ -282,6 +282,10 @@ async function main(): Promise<void> {
         const external = (await metric(op.metricsPort, /^nodejs_external_memory_bytes (\d+)$/)) / 1048576;
         console.log(`  ${wait}s later: RSS ${(rssKb(op.pid, 'VmRSS') / 1024).toFixed(0)} MB, heap used ${heap.toFixed(0)} / total ${total.toFixed(0)} MB, external ${external.toFixed(1)} MB`);
       }
+    }
+    if (process.env.BENCH_HEAPSNAPSHOT !== undefined) {
+      process.kill(op.pid, 'SIGUSR2');
+      await sleep(8000);
     }
     console.log(`idle RSS with ${RESOURCES * SCALE_RUNS + RUNS + 2} resources: ${(rssKb(op.pid, 'VmRSS') / 1024).toFixed(0)} MB (target ≤ 80 MB)`);
     console.log(await idleResync(pg, op, { all: RESOURCES * SCALE_RUNS + RUNS + 2, postgres: RESOURCES * SCALE_RUNS }));
