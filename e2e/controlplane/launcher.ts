@@ -29,6 +29,8 @@ export interface ControlPlane {
   kubectl(args: readonly string[], options?: KubectlOptions): string;
   /** Like kubectl() but returns the exit status and output instead of throwing. */
   tryKubectl(args: readonly string[], options?: KubectlOptions): { status: number; stdout: string; stderr: string };
+  /** Stops kube-apiserver, keeps it down for `downMs`, starts it again (same port, same etcd) and waits until it is ready. */
+  restartApiServer(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -183,6 +185,12 @@ export async function startControlPlane(): Promise<ControlPlane> {
     tryKubectl: (args, options) => {
       const r = run(args, options);
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    restartApiServer: async (downMs) => {
+      await apiserver.halt();
+      await new Promise((r) => setTimeout(r, downMs));
+      apiserver.restart();
+      await waitUntilReady(apiserver, () => probeReady(dir, port), 'kube-apiserver', 60_000);
     },
     stop: async () => {
       await apiserver.stop(); // also removes `dir`
