@@ -57,6 +57,20 @@ interface Tool {
   readonly prefix: readonly string[];
 }
 
+/** Times every tool on one command; the first round warms the page cache and is not counted; the order alternates. */
+function compare(what: string, args: readonly string[], tools: readonly Tool[]): string {
+  const times = new Map<string, number[]>(tools.map((t) => [t.name, []]));
+  for (let run = 0; run < RUNS + 1; run++) {
+    const order = run % 2 === 0 ? tools : [...tools].reverse();
+    const round = order.map((t) => [t.name, timed(t.command, [...t.prefix, ...args])] as const);
+    if (run > 0) for (const [name, ms] of round) times.get(name)?.push(ms);
+  }
+  const ours = median(times.get('ours') ?? []);
+  const atlas = ATLAS === undefined ? undefined : median(times.get('atlas') ?? []);
+  const line = `${what}, ${FILES} files: ours median ${ours.toFixed(0)} ms`;
+  return atlas === undefined ? `${line} (set ATLAS_BIN to compare)` : `${line}, atlas median ${atlas.toFixed(0)} ms, ours/atlas ${(ours / atlas).toFixed(2)} (target ≤ 1.0; ${RUNS} runs each)`;
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'bench-cli-'));
   const pg = await startPostgres();
@@ -77,21 +91,7 @@ async function main(): Promise<void> {
       ['migrate apply (nothing to do)', ['migrate', 'apply', '--url', url, '--dir', `file://${dir}`]],
       ['version (start-up alone)', ['version']],
     ];
-    for (const [what, args] of commands) {
-      const times = new Map<string, number[]>(tools.map((t) => [t.name, []]));
-      for (let run = 0; run < RUNS + 1; run++) {
-        // Alternate which tool goes first; the first round warms the page cache and is not counted.
-        const order = run % 2 === 0 ? tools : [...tools].reverse();
-        for (const t of order) {
-          const ms = timed(t.command, [...t.prefix, ...args]);
-          if (run > 0) times.get(t.name)?.push(ms);
-        }
-      }
-      const ours = median(times.get('ours') ?? []);
-      const atlas = ATLAS === undefined ? undefined : median(times.get('atlas') ?? []);
-      const line = `${what}, ${FILES} files: ours median ${ours.toFixed(0)} ms`;
-      console.log(atlas === undefined ? `${line} (set ATLAS_BIN to compare)` : `${line}, atlas median ${atlas.toFixed(0)} ms, ours/atlas ${(ours / atlas).toFixed(2)} (target ≤ 1.0; ${RUNS} runs each)`);
-    }
+    for (const [what, args] of commands) console.log(compare(what, args, tools));
   } finally {
     await pg.stop();
     rmSync(root, { recursive: true, force: true });
