@@ -62,7 +62,8 @@ export class MigrationOperator extends Operator {
   readonly client: KubeClient;
   readonly metrics: OperatorMetrics;
   private readonly watches = new Map<string, ListWatch>();
-  private readonly generations = new Map<string, number>();
+  /** `uid/generation` last seen per key: a change of either (an edit, a re-creation) is work. */
+  private readonly generations = new Map<string, string>();
   private readonly queue: WorkQueue<Trigger>;
   private readonly reconciler: Reconciler;
   private readonly index = new ReferenceIndex();
@@ -83,7 +84,7 @@ export class MigrationOperator extends Operator {
     });
     if (settings.kubeconfig !== undefined) this.kubeConfig.loadFromFile(settings.kubeconfig);
     this.client = new KubeClient(this.kubeConfig, (method, watch) => this.metrics.apiRequests.inc({ verb: watch ? 'WATCH' : method }));
-    this.queue = new WorkQueue<Trigger>((key, trigger) => this.process(key, trigger), settings.concurrency, (a, b) => (TRIGGER_RANK[a] >= TRIGGER_RANK[b] ? a : b), log);
+    this.queue = new WorkQueue<Trigger>((key, trigger) => this.process(key, trigger), settings.concurrency, (a, b) => (TRIGGER_RANK[a] >= TRIGGER_RANK[b] ? a : b), log, { paused: true });
     this.metrics = createMetrics({
       queueDepth: () => this.queue.depth,
       activeReconciles: () => this.queue.active,
@@ -122,6 +123,8 @@ export class MigrationOperator extends Operator {
     }
     await Promise.all([...this.watches.values()].map((w) => w.synced));
     this.initialized = true;
+    // Reconciles start once every watch has listed: before that, a Secret not yet seen would look absent.
+    this.queue.resume();
     this.log.info({ namespaces: this.settings.namespaces.length === 0 ? 'all' : this.settings.namespaces, resources: this.migrationKeys().length }, 'watches synced');
     this.resyncTimer = setInterval(() => this.resync(), this.settings.resyncPeriodMs);
     this.resyncTimer.unref();
@@ -194,10 +197,11 @@ export class MigrationOperator extends Operator {
       return Promise.resolve();
     }
     const meta = (event.object as KubeObject).metadata;
+    const identity = `${meta.uid ?? ''}/${meta.generation ?? 0}`;
     const before = this.generations.get(key);
-    this.generations.set(key, meta.generation ?? 0);
+    this.generations.set(key, identity);
     // Status writes (ours included) change the resourceVersion but not the generation: nothing to do for them.
-    if (before !== meta.generation || meta.deletionTimestamp !== undefined) this.enqueue(key, 'change');
+    if (before !== identity || meta.deletionTimestamp !== undefined) this.enqueue(key, 'change');
     return Promise.resolve();
   }
 
@@ -237,8 +241,8 @@ export class MigrationOperator extends Operator {
     if (this.stopping.signal.aborted) return;
     this.stopping.abort();
     if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
-    await Promise.all([...this.watches.values()].map((w) => w.stop()));
-    await this.queue.shutdown();
+    // The queue closes first: no reconcile starts after the abort; running ones stop between statements.
+    await Promise.all([this.queue.shutdown(), ...[...this.watches.values()].map((w) => w.stop())]);
     this.client.close();
   }
 }

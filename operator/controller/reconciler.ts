@@ -135,6 +135,11 @@ export class Reconciler {
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
+  /** Remembers an outcome, unless the resource was deleted while it ran. */
+  private remember(key: string, what: Remembered): void {
+    if (this.deps.cached(key) !== undefined) this.memory.set(key, what);
+  }
+
   forget(key: string): void {
     this.memory.delete(key);
     this.deps.index.remove(key);
@@ -239,7 +244,14 @@ export class Reconciler {
     const failed = this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0);
     const { spec, target, hash } = a as Required<Attempt>;
     const { result, schema } = await this.deps.databases.run(target.database, () => this.migrate(a, { spec, target, hash, directory, failed }));
-    await this.finish(a, result, schema);
+    try {
+      await this.finish(a, result, schema);
+    } catch (e) {
+      // The database is migrated; only the report failed. Not a failed attempt: write it again soon.
+      this.deps.log.warn({ resource: a.key, err: this.deps.scrubber.scrub((e as Error).message) }, 'status write after a successful run failed; retrying');
+      this.memory.delete(a.key);
+      return { requeueAfterMs: this.deps.settings.backoff.baseMs };
+    }
     return {};
   }
 
@@ -296,7 +308,7 @@ export class Reconciler {
     } else {
       this.deps.metrics.reconciles.inc({ result: 'unchanged' });
     }
-    this.memory.set(a.key, {
+    this.remember(a.key, {
       inputsKey: a.inputsKey,
       outcome: dry ? 'dry-run' : 'ready',
       url: target.url,
@@ -310,6 +322,7 @@ export class Reconciler {
     const backoffLimit = a.spec?.options.backoffLimit ?? 20;
     const shuttingDown = this.deps.shutdown.aborted;
     const next: NextStep = shuttingDown ? { action: 'retry', afterMs: 0 } : nextStep(error.kind, failed, backoffLimit, this.deps.settings.backoff);
+    this.deps.scrubber.add(error.secrets);
     const message = this.deps.scrubber.scrub(error.message);
     this.deps.metrics.reconciles.inc({ result: 'failed' });
     this.deps.metrics.reconcileErrors.inc({ reason: error.reason });
@@ -323,7 +336,7 @@ export class Reconciler {
     }
     await this.recordFailure(a, error, { message, failed, backoffLimit, next });
     const outcome = next.action === 'retry' ? 'retrying' : 'stalled';
-    this.memory.set(a.key, { inputsKey: a.inputsKey, outcome, waitsForCluster: next.action === 'wait-for-change' && CLUSTER_SIDE.has(error.reason) });
+    this.remember(a.key, { inputsKey: a.inputsKey, outcome, waitsForCluster: next.action === 'wait-for-change' && CLUSTER_SIDE.has(error.reason) });
     return next.action === 'retry' && !shuttingDown ? { requeueAfterMs: next.afterMs } : {};
   }
 

@@ -13,7 +13,9 @@ export class SecretScrubber {
 
   add(values: readonly string[]): void {
     for (const v of values) {
-      if (v.length < 3 || this.values.has(v)) continue;
+      if (v.length < 3) continue;
+      // Re-adding moves a value to the newest end: values still in use are never the ones forgotten.
+      this.values.delete(v);
       if (this.values.size >= REMEMBERED) this.values.delete(this.values.values().next().value as string);
       this.values.add(v);
     }

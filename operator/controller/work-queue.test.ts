@@ -97,6 +97,18 @@ describe('WorkQueue', () => {
     assert.equal(q.depth, 0);
   });
 
+  it('a queue made paused collects keys and runs them once resumed', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue<string>((key) => Promise.resolve(void runs.push(key)), 2, latest, log, { paused: true });
+    q.add('a', '');
+    q.add('b', '');
+    await sleep(10);
+    assert.deepEqual(runs, []);
+    q.resume();
+    await sleep(10);
+    assert.deepEqual(runs.sort(), ['a', 'b']);
+  });
+
   it('rejects a concurrency that is not a positive integer', () => {
     assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 0, latest, log), RangeError);
   });

@@ -22,14 +22,23 @@ export class WorkQueue<H> {
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
   private closed = false;
+  private paused: boolean;
 
   constructor(
     private readonly process: ProcessKey<H>,
     private readonly concurrency: number,
     private readonly merge: (a: H, b: H) => H,
     private readonly log: QueueLogger,
+    options: { paused?: boolean } = {},
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    this.paused = options.paused === true;
+  }
+
+  /** Starts processing (a queue made paused collects keys until then). */
+  resume(): void {
+    this.paused = false;
+    this.pump();
   }
 
   /** Keys waiting (not counting delayed ones). */
@@ -89,7 +98,7 @@ export class WorkQueue<H> {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
+    while (!this.paused && this.running < this.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       this.queued.delete(key);
       this.inFlight.add(key);

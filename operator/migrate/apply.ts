@@ -9,7 +9,7 @@ import type { Driver, Session } from './dialects/driver';
 import { makeRevision, RevisionType, type Revision } from './dialects/revision';
 import { DEFAULT_REVISIONS_SCHEMA } from './dialects/revisions-table';
 import type { MigrationDirectory } from './directory';
-import { AmbiguousRevisionTableError, ChecksumEntryMissingError, NotCleanError } from './errors';
+import { AmbiguousRevisionTableError, CancelledError, ChecksumEntryMissingError, NotCleanError } from './errors';
 import { ignoreEvents, type MigrateEventListener, type PlannedFile } from './events';
 import { executeFile, plannedFile } from './executor';
 import type { MigrationFile } from './migration-file';
@@ -192,19 +192,33 @@ async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Pro
 export async function apply(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions): Promise<ApplyResult> {
   const ctx = { opts, txMode: opts.txMode ?? 'file', onEvent: opts.onEvent ?? ignoreEvents, transactionalDdl: driver.transactionalDdl } as const;
   directory.validate();
+  if (opts.signal?.aborted === true) throw new CancelledError('migration cancelled before it started');
   // One login, one connection for the whole run (connecting is where an unreachable database fails).
   const release = await driver.hold();
+  return settle(() => lockedRun(driver, directory, opts, ctx), release);
+}
+
+/**
+ * Runs `work`, then `cleanup` (an unlock, a release). A cleanup failure is
+ * reported only when the work succeeded: after a failed statement the
+ * connection may be broken, and the statement's error is the one to show.
+ */
+async function settle<T>(work: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
+  let result: T;
   try {
-    return await lockedRun(driver, directory, opts, ctx);
-  } finally {
-    await release();
+    result = await work();
+  } catch (e) {
+    await cleanup().catch(() => undefined);
+    throw e;
   }
+  await cleanup();
+  return result;
 }
 
 async function lockedRun(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions, ctx: Omit<RunContext, 'history'>): Promise<ApplyResult> {
   const waitStarted = Date.now();
   const unlock = await driver.lock(LOCK_NAME, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, opts.signal);
-  try {
+  return settle(async () => {
     ctx.onEvent({ type: 'lock-acquired', name: LOCK_NAME, waitedMs: Date.now() - waitStarted });
     const run = await planRun(driver, directory, opts, ctx.txMode);
     ctx.onEvent({ type: 'plan', current: run.current, target: run.target, files: run.planned });
@@ -212,7 +226,5 @@ async function lockedRun(driver: Driver, directory: MigrationDirectory, opts: Ap
     await executeRun(driver, run, { ...ctx, history: run.history });
     const lastRevision = [...run.history.values()].at(-1);
     return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true, lastRevision };
-  } finally {
-    await unlock();
-  }
+  }, unlock);
 }

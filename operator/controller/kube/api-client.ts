@@ -87,7 +87,10 @@ export class KubeClient {
 
   /** Sends a request and resolves with the response once headers arrive (the body is left to the caller). */
   async open(req: ApiRequest): Promise<IncomingMessage> {
-    this.transport ??= this.makeTransport();
+    this.transport ??= this.makeTransport().catch((e: unknown) => {
+      this.transport = undefined; // a token file briefly missing must not break every later request
+      throw e;
+    });
     const t = await this.transport;
     this.onRequest(req.method, req.path.includes('watch=1'));
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));

@@ -125,6 +125,7 @@ export class ListWatch {
     while (!this.stopped) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
+        if (this.stopped) return;
         await this.watchOnce();
         failures = 0;
       } catch (e) {
@@ -136,6 +137,8 @@ export class ListWatch {
         }
         failures++;
         this.restarts++;
+        // A resourceVersion the server keeps refusing (say, after an etcd restore) is dropped: list again.
+        if (failures >= 3) this.resourceVersion = undefined;
         const delay = this.delay(failures);
         this.opts.log.warn({ resource: this.what, err: (e as Error).message, retryInMs: delay }, 'watch failed; reconnecting');
         await this.sleep(delay);
@@ -235,7 +238,6 @@ export class ListWatch {
       for await (const chunk of res) {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => abort.abort(), (timeoutSeconds + 30) * 1000);
-        this.lastActivity = Date.now();
         buffered = this.handleLines(buffered + (chunk as Buffer).toString('utf8'));
       }
     } finally {
@@ -258,6 +260,8 @@ export class ListWatch {
   private handleLine(line: string): void {
     const event = JSON.parse(line) as { type: string; object: unknown };
     if (event.type === 'ERROR') throw this.errorEvent(event.object as { code?: number; reason?: string; message?: string });
+    // Only events and bookmarks prove the stream healthy (liveness); an ERROR event does not.
+    this.lastActivity = Date.now();
     if (event.type === 'BOOKMARK') {
       // A bookmark carries only a resourceVersion (no name).
       const rv = (event.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;

@@ -11,7 +11,7 @@ import { Reason } from '../../api/reasons';
 import { directoryFromEntries, type MigrationDirectory } from '../../migrate/directory';
 import { ChecksumMismatchError, MigrateError } from '../../migrate/errors';
 import { SUM_FILE_NAME } from '../../migrate/file-name';
-import { ApiError, ApiUnreachableError } from '../kube/api-client';
+import { apiFailureKind } from './api-failure';
 import type { ConfigMapObject, ObjectReader } from './object-reader';
 import { StepError } from './step-error';
 
@@ -48,8 +48,7 @@ async function readConfigMap(reader: ObjectReader, namespace: string, name: stri
   try {
     cm = await reader.configMap(namespace, name);
   } catch (e) {
-    const transient = e instanceof ApiUnreachableError || (e instanceof ApiError && e.status >= 500);
-    throw failed(`reading ConfigMap ${namespace}/${name}: ${(e as Error).message}`, e, transient ? 'transient' : 'permanent');
+    throw failed(`reading ConfigMap ${namespace}/${name}: ${(e as Error).message}`, e, apiFailureKind(e));
   }
   if (cm === undefined) throw failed(`ConfigMap ${JSON.stringify(name)} not found in namespace ${JSON.stringify(namespace)} (spec.dir)`);
   return cm;

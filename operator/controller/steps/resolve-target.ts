@@ -9,7 +9,7 @@ import type { AtlasMigrationSpec } from '../../api/generated/atlasmigration-type
 import { Reason } from '../../api/reasons';
 import { buildDatabaseUrl, parseDatabaseUrl, type DatabaseUrl } from '../../migrate/dialects/database-url';
 import { DriverError } from '../../migrate/dialects/errors';
-import { ApiError, ApiUnreachableError } from '../kube/api-client';
+import { apiFailureKind } from './api-failure';
 import type { ObjectReader } from './object-reader';
 import { StepError } from './step-error';
 
@@ -39,8 +39,7 @@ async function secretValue(r: Resolution, ref: SecretRef, field: string): Promis
   try {
     secret = await r.reader.secret(r.namespace, name);
   } catch (e) {
-    const kind = e instanceof ApiUnreachableError || (e instanceof ApiError && e.status >= 500) ? 'transient' : 'permanent';
-    throw new StepError(Reason.ResolvingTarget, kind, `reading Secret ${JSON.stringify(name)} (${field}): ${(e as Error).message}`, { cause: e });
+    throw new StepError(Reason.ResolvingTarget, apiFailureKind(e), `reading Secret ${JSON.stringify(name)} (${field}): ${(e as Error).message}`, { cause: e });
   }
   if (secret === undefined) throw new StepError(Reason.ResolvingTarget, 'permanent', `Secret ${JSON.stringify(name)} not found in namespace ${JSON.stringify(r.namespace)} (${field})`);
   const encoded = secret.data?.[ref.secretKeyRef.key];
@@ -93,14 +92,23 @@ async function urlText(r: Resolution, spec: AtlasMigrationSpec): Promise<string>
 
 export async function resolveTarget(spec: AtlasMigrationSpec, namespace: string, reader: ObjectReader): Promise<Target> {
   const r: Resolution = { namespace, reader, secrets: [] };
-  const url = await urlText(r, spec);
-  let parsed: DatabaseUrl;
   try {
-    parsed = parseDatabaseUrl(url);
+    const url = await urlText(r, spec);
+    const parsed = parseTarget(url);
+    if (parsed.password !== undefined) r.secrets.push(parsed.password);
+    return { url, parsed, ...fingerprintOf(parsed), secrets: r.secrets };
+  } catch (e) {
+    // Whatever failed, the values read so far must stay out of its message, the status and the logs.
+    if (e instanceof StepError) e.secrets = [...r.secrets];
+    throw e;
+  }
+}
+
+function parseTarget(url: string): DatabaseUrl {
+  try {
+    return parseDatabaseUrl(url);
   } catch (e) {
     if (e instanceof DriverError) throw new StepError(Reason.ResolvingTarget, 'permanent', e.message, { cause: e });
     throw e;
   }
-  if (parsed.password !== undefined) r.secrets.push(parsed.password);
-  return { url, parsed, ...fingerprintOf(parsed), secrets: r.secrets };
 }

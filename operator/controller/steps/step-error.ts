@@ -9,6 +9,9 @@ import { CodedError } from '../../migrate/dialects/coded-error';
  */
 export class StepError extends CodedError<'Step'> {
   readonly code = 'Step';
+  /** Values read from Secrets before the step failed: kept out of every message. */
+  secrets: readonly string[] = [];
+
   constructor(
     readonly reason: ReasonName,
     readonly kind: FailureKind,

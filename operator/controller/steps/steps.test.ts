@@ -80,7 +80,17 @@ describe('resolveTarget', () => {
     await assert.rejects(resolveTarget(s, 'default', reader({})), stepError('ResolvingTarget', 'permanent', /^Secret "mysql-credentials" not found in namespace "default" \(spec\.urlFrom\.secretKeyRef\)$/));
     await assert.rejects(resolveTarget(s, 'default', reader({ secrets: { 'mysql-credentials': { data: { uri: b64('x') } } } })), stepError('ResolvingTarget', 'permanent', /has no key "url" \(spec\.urlFrom\.secretKeyRef\.key\)/));
     await assert.rejects(resolveTarget(s, 'default', reader({ fail: new ApiError(503, 'ServiceUnavailable', 'down') })), stepError('ResolvingTarget', 'transient', /down/));
-    await assert.rejects(resolveTarget(s, 'default', reader({ fail: new ApiError(403, 'Forbidden', 'no') })), stepError('ResolvingTarget', 'permanent', /no/));
+    // A missing RBAC grant can be fixed without any change the watches would see: retried.
+    await assert.rejects(resolveTarget(s, 'default', reader({ fail: new ApiError(403, 'Forbidden', 'no') })), stepError('ResolvingTarget', 'transient', /no/));
+    await assert.rejects(resolveTarget(s, 'default', reader({ fail: new ApiError(422, 'Invalid', 'bad name') })), stepError('ResolvingTarget', 'permanent', /bad name/));
+  });
+
+  it('a Secret URL that does not parse never shows its password, even with / or ? in it', async () => {
+    const bad = 'postgres://admin:S3cr/et!@db:notaport/app';
+    const err = await resolveTarget(spec({ urlFrom: { secretKeyRef: { name: 'db', key: 'url' } } }), 'ns', reader({ secrets: { db: { data: { url: b64(bad) } } } })).catch((e: unknown) => e);
+    assert.ok(err instanceof StepError);
+    assert.ok(!err.message.includes('S3cr'), err.message);
+    assert.deepEqual(err.secrets, [bad]);
   });
 
   it('a bad URL is refused without echoing its password', async () => {

@@ -36,6 +36,9 @@ describe('database URLs', () => {
     assert.throws(() => parseDatabaseUrl("mysql:///db"), (e: unknown) => e instanceof InvalidUrlError && /missing host/.test(e.message));
     assert.throws(() => parseDatabaseUrl('mysql://u:top%zzsecret@h/db'), (e: unknown) => e instanceof InvalidUrlError && !e.message.includes('topsecret') && !e.message.includes('top%zz'));
     assert.equal(redactUrlText('mysql://u:topsecret@h:1/x'), 'mysql://u:xxxxx@h:1/x');
+    // An unescaped password may hold '/', '?', '#' or '@': masked up to the last '@'.
+    assert.equal(redactUrlText('postgres://admin:S3cr/et!@db/app'), 'postgres://admin:xxxxx@db/app');
+    assert.equal(redactUrlText('postgres://admin:p?a#s@s@db/app'), 'postgres://admin:xxxxx@db/app');
   });
 
   it('builds URLs from parts, escaping every part', () => {

@@ -45,9 +45,13 @@ function decode(part: string, what: string, redacted: string): string {
   }
 }
 
-/** Masks the password of a URL-looking string without parsing it fully (for unparsable input). */
+/**
+ * Masks the password of a URL-looking string without parsing it fully (for
+ * unparsable input). Everything up to the last `@` counts as the password:
+ * an unescaped one may hold `/`, `?` or `#`, and masking too much is safe.
+ */
 export function redactUrlText(text: string): string {
-  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*):[^@/?#]*@/i, `$1:${REDACTED}@`);
+  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*):.*@/is, `$1:${REDACTED}@`);
 }
 
 function sqlitePath(url: URL, redacted: string): string {

@@ -66,6 +66,9 @@ export class MySqlDriver extends KnexDriver<Connection> {
           // Atlas's driver sends and reads times in UTC.
           timezone: 'Z',
           connectTimeout: timeout,
+          // A connection left half-open by a failover fails instead of hanging a run forever.
+          enableKeepAlive: true,
+          keepAliveInitialDelay: 30_000,
           supportBigNumbers: true,
           ...(ssl === undefined ? {} : { ssl }),
         },

@@ -78,6 +78,9 @@ export class PostgresDriver extends KnexDriver<Client> {
           database: url.database,
           ssl: sslFor(url),
           connectionTimeoutMillis: timeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          // A connection left half-open by a failover fails instead of hanging a run (and its database) forever.
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 30_000,
           application_name: url.params.get('application_name') ?? 'atlas-k8s-migrator',
           ...(searchPath === null ? {} : { options: `-c search_path=${searchPath}` }),
         },
