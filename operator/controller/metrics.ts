@@ -100,21 +100,17 @@ export interface GaugeSources {
 }
 
 export function createMetrics(sources: GaugeSources): OperatorMetrics {
-  const reconciles = new Counter('atlas_migrator_reconcile_total', 'Reconciles by result: applied, unchanged, dry_run, failed.');
-  const reconcileErrors = new Counter('atlas_migrator_reconcile_errors_total', 'Failed reconciles by condition reason.');
-  const reconcileSeconds = new Histogram('atlas_migrator_reconcile_duration_seconds', 'Time spent in one reconcile.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]);
-  const filesApplied = new Counter('atlas_migrator_migration_files_applied_total', 'Migration files applied.');
-  const statementsApplied = new Counter('atlas_migrator_statements_applied_total', 'SQL statements applied.');
-  const watchEvents = new Counter('atlas_migrator_watch_events_total', 'Watch events received, by resource.');
-  const apiRequests = new Counter('atlas_migrator_api_requests_total', 'Requests to the Kubernetes API server, by verb (watches counted as WATCH).');
+  const recorded = {
+    reconciles: new Counter('atlas_migrator_reconcile_total', 'Reconciles by result: applied, unchanged, dry_run, failed.'),
+    reconcileErrors: new Counter('atlas_migrator_reconcile_errors_total', 'Failed reconciles by condition reason.'),
+    reconcileSeconds: new Histogram('atlas_migrator_reconcile_duration_seconds', 'Time spent in one reconcile.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]),
+    filesApplied: new Counter('atlas_migrator_migration_files_applied_total', 'Migration files applied.'),
+    statementsApplied: new Counter('atlas_migrator_statements_applied_total', 'SQL statements applied.'),
+    watchEvents: new Counter('atlas_migrator_watch_events_total', 'Watch events received, by resource.'),
+    apiRequests: new Counter('atlas_migrator_api_requests_total', 'Requests to the Kubernetes API server, by verb (watches counted as WATCH).'),
+  };
   const metrics: Metric[] = [
-    reconciles,
-    reconcileErrors,
-    reconcileSeconds,
-    filesApplied,
-    statementsApplied,
-    watchEvents,
-    apiRequests,
+    ...Object.values(recorded),
     new Gauge('atlas_migrator_workqueue_depth', 'Resources waiting to be reconciled.', sources.queueDepth),
     new Gauge('atlas_migrator_reconciles_active', 'Reconciles running now.', sources.activeReconciles),
     new Gauge('atlas_migrator_resources', 'AtlasMigrations watched.', sources.resources),
@@ -125,13 +121,7 @@ export function createMetrics(sources: GaugeSources): OperatorMetrics {
     new Gauge('nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript (buffers), in bytes.', () => process.memoryUsage().external),
   ];
   return {
-    reconciles,
-    reconcileErrors,
-    reconcileSeconds,
-    filesApplied,
-    statementsApplied,
-    watchEvents,
-    apiRequests,
+    ...recorded,
     render: () => metrics.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render()].join('\n')).join('\n') + '\n',
   };
 }
