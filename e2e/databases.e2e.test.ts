@@ -12,15 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import knexFactory from 'knex';
 import { startTestServers, type TestDatabase, type TestServers } from './databases/targets';
-import { addAFile, applyConfigMap, applySeedMigration, createSecret, databaseDownAndBack, editWithoutRehash, migrationsFolder, secretGoneAndBack, type ScenarioTarget } from './migration-scenarios';
+import { addAFile, applyConfigMap, applySeedMigration, createSecret, databaseDownAndBack, editWithoutRehash, migrationsFolder, PORTABLE_SEED_FILES as FILES, secretGoneAndBack, type ScenarioTarget } from './migration-scenarios';
 import { condition, failedWith, getMigration, isReady, startOperatorCluster, waitForMigration, type OperatorCluster } from './operator-cluster';
 
-/** The walk-through's two tables in SQL every database here accepts. */
-const FILES = {
-  '20230316085611.sql': '-- Create "users" table\nCREATE TABLE users (\n  id int NOT NULL,\n  user_name varchar(255) NOT NULL,\n  email varchar(255) NOT NULL,\n  PRIMARY KEY (id)\n);\n',
-  '20230316090502.sql':
-    '-- Create "posts" table\nCREATE TABLE posts (\n  id int NOT NULL,\n  user_id int NOT NULL,\n  title varchar(255) NOT NULL,\n  body text NOT NULL,\n  PRIMARY KEY (id),\n  CONSTRAINT posts_ibfk_1 FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE\n);\n',
-};
 
 const TARGETS = ['postgres', 'mariadb10', 'sqlite'] as const;
 const RESYNC_MS = 1500;

@@ -21,19 +21,13 @@ import { startPostgres } from './databases/postgres';
 import type { TestDatabaseServer } from './databases/server-process';
 import { helm } from './controlplane/helm';
 import { startControlPlane, type ControlPlane } from './controlplane/launcher';
-import { migrationsFolder } from './migration-scenarios';
+import { migrationsFolder, PORTABLE_SEED_FILES } from './migration-scenarios';
 import { OPERATOR_ACCOUNT, OPERATOR_NAMESPACE, ROOT } from './operator-cluster';
 import { startOperator, type OperatorProcess } from './operator-process';
 
 const SEED = join(ROOT, 'operator', 'migrate', 'testdata', 'seed');
 type DemoDb = 'mysql' | 'postgres' | 'mariadb' | 'sqlite';
 
-/** The walk-through's tables for databases that do not speak MySQL's dialect (backticks, CHARSET). */
-const PORTABLE_FILES = {
-  '20230316085611.sql': '-- Create "users" table\nCREATE TABLE users (\n  id int NOT NULL,\n  user_name varchar(255) NOT NULL,\n  email varchar(255) NOT NULL,\n  PRIMARY KEY (id)\n);\n',
-  '20230316090502.sql':
-    '-- Create "posts" table\nCREATE TABLE posts (\n  id int NOT NULL,\n  user_id int NOT NULL,\n  title varchar(255) NOT NULL,\n  body text NOT NULL,\n  PRIMARY KEY (id),\n  CONSTRAINT posts_ibfk_1 FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE\n);\n',
-};
 
 interface Database {
   /** The URL the Secret holds. */
@@ -111,7 +105,7 @@ async function walkthrough(cp: ControlPlane, db: Database, kind: DemoDb, work: s
 
   say('3. Set up a migration directory');
   if (kind === 'mysql' || kind === 'mariadb') cpSync(SEED, join(work, 'migrations'), { recursive: true, filter: (src) => !src.endsWith('README.md') });
-  else cpSync(await migrationsFolder(PORTABLE_FILES), join(work, 'migrations'), { recursive: true });
+  else cpSync(await migrationsFolder(PORTABLE_SEED_FILES), join(work, 'migrations'), { recursive: true });
   console.log(`$ tree migrations\nmigrations\n${readdirSync(join(work, 'migrations')).map((f, i, all) => `${i === all.length - 1 ? '└' : '├'}── ${f}`).join('\n')}`);
 
   say('4. Create a ConfigMap with the migration directory');

@@ -15,6 +15,13 @@ import type { TestDatabaseServer } from './databases/server-process';
 import { condition, failedWith, isReady, waitForMigration, type MigrationObject } from './operator-cluster';
 import type { OperatorProcess } from './operator-process';
 
+/** The walk-through's two tables in SQL every database here accepts (its own files are MySQL's dialect). */
+export const PORTABLE_SEED_FILES = {
+  '20230316085611.sql': '-- Create "users" table\nCREATE TABLE users (\n  id int NOT NULL,\n  user_name varchar(255) NOT NULL,\n  email varchar(255) NOT NULL,\n  PRIMARY KEY (id)\n);\n',
+  '20230316090502.sql':
+    '-- Create "posts" table\nCREATE TABLE posts (\n  id int NOT NULL,\n  user_id int NOT NULL,\n  title varchar(255) NOT NULL,\n  body text NOT NULL,\n  PRIMARY KEY (id),\n  CONSTRAINT posts_ibfk_1 FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE\n);\n',
+};
+
 export const LATER_FILES = {
   '20230401000000_comments.sql': 'CREATE TABLE comments (id int NOT NULL, post_id int NOT NULL, PRIMARY KEY (id));\n',
   '20230402000000_tags.sql': 'CREATE TABLE tags (id int NOT NULL, PRIMARY KEY (id));\n',

@@ -67,12 +67,7 @@ export function conditionsFor(outcome: Outcome, previous: readonly Condition[] |
   ];
 }
 
-/** The Ready condition of a status, if any. */
-export function readyCondition(status: AtlasMigrationStatus | undefined): Condition | undefined {
-  return status?.conditions?.find((c) => c.type === CONDITION_TYPES.Ready);
-}
-
-/** Whether two condition lists say the same thing (ignoring nothing: used to skip writes that would change nothing). */
-export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
-  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+/** Whether a status has condition `type` with status True. */
+export function conditionTrue(status: AtlasMigrationStatus | undefined, type: string): boolean {
+  return status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
 }

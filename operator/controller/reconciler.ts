@@ -5,6 +5,7 @@
  * requeue policy. Level-triggered: it compares the cluster and the
  * database with what it remembers, never trusts the event that woke it.
  */
+import { conditionTrue } from '../api/conditions';
 import { CONDITION_TYPES, Reason } from '../api/reasons';
 import type { ApplyResult } from '../migrate/apply';
 import type { Driver } from '../migrate/dialects/driver';
@@ -74,10 +75,6 @@ interface Remembered {
 
 const CLUSTER_SIDE: ReadonlySet<string> = new Set([Reason.InvalidSpec, Reason.UnsupportedField, Reason.ResolvingTarget, Reason.ReadingMigrationData]);
 
-function isReady(r: AtlasMigrationObject): boolean {
-  return r.status?.conditions?.some((c) => c.type === CONDITION_TYPES.Ready && c.status === 'True') === true;
-}
-
 /**
  * When the Ready=False/Reconciling write happens before a run: at once for
  * a resource that is Ready now (so nobody reads a stale Ready while files
@@ -108,10 +105,6 @@ class ProgressingAnnouncement {
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.pending;
   }
-}
-
-function isStalled(r: AtlasMigrationObject): boolean {
-  return r.status?.conditions?.some((c) => c.type === CONDITION_TYPES.Stalled && c.status === 'True') === true;
 }
 
 function splitKey(key: string): [string, string] {
@@ -258,7 +251,7 @@ export class Reconciler {
   private async migrate(a: Attempt, r: { spec: ReadSpec; target: Target; hash: string; directory: Parameters<typeof migrateDatabase>[0]['directory']; failed: number }): Promise<{ result: ApplyResult; schema: string }> {
     const { namespace, name } = a.resource.metadata;
     const driver = this.deps.openDriver(r.target.url);
-    const progressing = new ProgressingAnnouncement(isReady(a.latest), this.deps.settings.progressIntervalMs, (e) =>
+    const progressing = new ProgressingAnnouncement(conditionTrue(a.latest.status, CONDITION_TYPES.Ready), this.deps.settings.progressIntervalMs, (e) =>
       this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'status write failed'),
     );
     const reporter = new ProgressReporter((patch) => this.deps.status.progress(namespace, name, patch), this.deps.settings.progressIntervalMs, new Date(), (e) =>
@@ -343,7 +336,7 @@ export class Reconciler {
   /** A Warning per failure; one more when the backoff limit is first reached. */
   private async recordFailure(a: Attempt, error: StepError, f: { message: string; failed: number; backoffLimit: number; next: NextStep }): Promise<void> {
     await this.deps.events.record(a.resource, 'Warning', error.reason, f.message);
-    if (f.next.action === 'give-up' && !isStalled(a.resource)) {
+    if (f.next.action === 'give-up' && !conditionTrue(a.resource.status, CONDITION_TYPES.Stalled)) {
       await this.deps.events.record(a.resource, 'Warning', Reason.BackoffLimitExceeded, `Gave up after ${f.failed} attempts (backoffLimit ${f.backoffLimit}): ${f.message}`);
     }
   }
