@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.install-stamp
 # Explicit file lists: Node 20 does not expand globs given to --test, and a
 # run that finds no file would pass silently.
-UNIT_TESTS := $(sort $(shell find operator manifests -name '*.test.ts' -not -name '*.integration.test.ts' 2>/dev/null))
+UNIT_TESTS := $(sort $(shell find operator manifests e2e -name '*.test.ts' -not -name '*.integration.test.ts' -not -name '*.e2e.test.ts' 2>/dev/null))
 # Integration tests start their own MySQL 8.0, MariaDB 11.4 / 10.11 and PostgreSQL 15 servers
 # (fetching or installing them on first use, see e2e/databases/).
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
@@ -14,13 +14,15 @@ INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 
 E2E_TESTS := $(sort $(shell find e2e -name '*.e2e.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down test test-unit test-integration test-e2e bench demo clean
+.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down image node-binaries test test-unit test-integration test-e2e bench demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
 	@echo "make test    everything CI runs: lint, unit, integration, e2e"
 	@echo "make bench   benchmarks (bench/README.md)"
 	@echo "make build   compile to dist/"
+	@echo "make image   the operator image as an OCI archive (dist/images/), no Docker needed"
+	@echo "make cluster-up [NODE=1]   a local control plane (NODE=1: with a node running pods)"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -74,7 +76,7 @@ test-integration: deps
 	@if [ -z "$(INTEGRATION_TESTS)" ]; then echo "no integration test files found" >&2; exit 1; fi
 	$(NODE_TEST) $(INTEGRATION_TESTS)
 
-test-e2e: deps controlplane
+test-e2e: deps controlplane node-binaries
 	@if [ -z "$(E2E_TESTS)" ]; then echo "no e2e test files found" >&2; exit 1; fi
 	$(NODE_TEST) $(E2E_TESTS)
 
@@ -86,9 +88,17 @@ controlplane:
 	bash e2e/controlplane/build.sh >/dev/null
 	bash e2e/controlplane/build-helm.sh >/dev/null
 
-# A control plane for people: prints `export KUBECONFIG=…`.
+# kubelet, kube-scheduler, kube-controller-manager, kube-proxy, CoreDNS and crane for
+# the in-cluster e2e tests and the demo (first run on a machine: a few minutes).
+node-binaries:
+	bash e2e/controlplane/build-node.sh >/dev/null
+
+# A control plane for people: prints `export KUBECONFIG=…`. NODE=1 (root) adds a
+# node that runs pods (kubelet + containerd, built or reused on first use) with
+# the operator's image and mysql:latest in its registry.
 cluster-up: deps controlplane
-	@npx tsx e2e/controlplane/cluster.ts up
+	@if [ "$(NODE)" = 1 ]; then bash e2e/controlplane/build-node.sh >/dev/null; fi
+	@NODE=$(NODE) npx tsx e2e/controlplane/cluster.ts up
 
 cluster-down: deps
 	@npx tsx e2e/controlplane/cluster.ts down
@@ -102,6 +112,11 @@ bench: build controlplane
 
 demo: deps
 	bash e2e/demo.sh
+
+# The operator's image as an OCI archive (dist/images/), without Docker; reproducible.
+# Load it with `ctr -n k8s.io images import` or push it with any OCI client.
+image: deps
+	npx tsx e2e/images/build.ts
 
 clean:
 	rm -rf dist cdk8s.out

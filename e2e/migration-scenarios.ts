@@ -13,7 +13,7 @@ import { runCaptured } from '../operator/cli/run-captured';
 import type { ControlPlane } from './controlplane/launcher';
 import type { TestDatabaseServer } from './databases/server-process';
 import { condition, failedWith, isReady, waitForMigration, type MigrationObject } from './operator-cluster';
-import type { OperatorProcess } from './operator-process';
+import type { LogLine, OperatorProcess } from './operator-process';
 
 /** The walk-through's two tables in SQL every database here accepts (its own files are MySQL's dialect). */
 export const PORTABLE_SEED_FILES = {
@@ -125,10 +125,9 @@ export async function databaseDownAndBack(t: ScenarioTarget): Promise<void> {
     const m = await waitForMigration(t.cp, t.namespace, NAME, (x) => failedWith('Connecting')(x) && (x.status?.failed ?? 0) >= 3);
     assertKstatus(m, 'InProgress');
     assert.match(condition(m, 'Reconciling')?.message ?? '', /Attempt \d+ failed \(Connecting\); retrying in \d+s/);
-    const attempts = t.operator
-      .logs()
-      .filter((l) => l.msg === 'reconcile failed' && l.resource === `${t.namespace}/${NAME}` && l.reason === 'Connecting')
-      .map((l) => Date.parse(l.time));
+    // The status is read with a blocking kubectl, so the operator's log lines
+    // for the same attempts may still wait in the pipe: give the event loop a turn.
+    const attempts = await waitForLogTimes(t.operator, (l) => l.msg === 'reconcile failed' && l.resource === `${t.namespace}/${NAME}` && l.reason === 'Connecting', 3);
     const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] as number));
     assert.ok(gaps.length >= 2 && (gaps.at(-1) as number) > (gaps[0] as number), `delays grow: ${gaps.join(', ')} ms`);
   } finally {
@@ -136,6 +135,16 @@ export async function databaseDownAndBack(t: ScenarioTarget): Promise<void> {
   }
   assertKstatus(await waitReadyAt(t, '20230402000000'), 'Current');
   assert.ok((await t.tables()).includes('tags'));
+}
+
+/** Times of the operator's log lines that match, once at least `min` of them have arrived. */
+async function waitForLogTimes(operator: OperatorProcess, match: (l: LogLine) => boolean, min: number, timeoutMs = 5_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const times = operator.logs().filter(match).map((l) => Date.parse(l.time));
+    if (times.length >= min || Date.now() > deadline) return times;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function pick(files: Readonly<Record<string, string>>, n: number): Record<string, string> {

@@ -2,15 +2,22 @@
  * `make cluster-up` / `make cluster-down`: a control plane for people.
  * `up` starts one in the background (or finds the running one) and prints
  * `export KUBECONFIG=…`; `down` stops it and removes its data. The server
- * process tears everything down on SIGTERM, Ctrl-C or any exit.
+ * process tears everything down on SIGTERM, Ctrl-C or any exit. With NODE=1
+ * (root only) the cluster has a node that runs pods, and the operator's image
+ * and `mysql:latest` in its registry: `helm install` of manifests/helm runs
+ * the operator as a Deployment. `down` also cleans up after a node whose
+ * process was killed.
  *
- *   npx tsx e2e/controlplane/cluster.ts up|down
+ *   [NODE=1] npx tsx e2e/controlplane/cluster.ts up|down
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { startPodCluster } from '../pod-cluster';
 import { startControlPlane } from './launcher';
+import { cleanUpStaleNode } from './node/node';
+import { alive } from './node/node-lock';
 
 const STATE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'cluster');
 const STATE = join(STATE_DIR, 'state.json');
@@ -19,15 +26,7 @@ const KUBECONFIG = join(STATE_DIR, 'kubeconfig');
 interface State {
   readonly pid: number;
   readonly server: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  readonly node?: string;
 }
 
 function readState(): State | undefined {
@@ -37,9 +36,10 @@ function readState(): State | undefined {
 }
 
 async function serve(): Promise<void> {
-  const cp = await startControlPlane();
+  const node = process.env.NODE === '1' ? await startPodCluster() : undefined;
+  const cp = node?.cp ?? (await startControlPlane());
   copyFileSync(cp.adminKubeconfig, KUBECONFIG);
-  writeFileSync(STATE, JSON.stringify({ pid: process.pid, server: cp.server }));
+  writeFileSync(STATE, JSON.stringify({ pid: process.pid, server: cp.server, ...(node === undefined ? {} : { node: `${node.nodeName}, registry ${node.registry}` }) }));
   // Runs until signalled; the process handlers stop etcd and kube-apiserver and remove their data.
   setInterval(() => undefined, 1 << 30);
 }
@@ -51,7 +51,7 @@ async function up(): Promise<void> {
     const log = openSync(join(STATE_DIR, 'cluster.log'), 'w');
     const child = spawn(process.execPath, [...process.execArgv, __filename, 'serve'], { detached: true, stdio: ['ignore', log, log] });
     child.unref();
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + (process.env.NODE === '1' ? 600_000 : 120_000);
     while (readState() === undefined) {
       if (Date.now() > deadline || (child.exitCode !== null && child.exitCode !== 0)) {
         throw new Error(`the control plane did not start; see ${join(STATE_DIR, 'cluster.log')}`);
@@ -60,7 +60,8 @@ async function up(): Promise<void> {
     }
   }
   const state = readState() as State;
-  process.stdout.write(`# kube-apiserver at ${state.server} (pid ${state.pid}); stop with make cluster-down\nexport KUBECONFIG=${KUBECONFIG}\n`);
+  const node = state.node === undefined ? '' : `# node ${state.node}\n`;
+  process.stdout.write(`# kube-apiserver at ${state.server} (pid ${state.pid}); stop with make cluster-down\n${node}export KUBECONFIG=${KUBECONFIG}\n`);
 }
 
 async function down(): Promise<void> {
@@ -71,7 +72,8 @@ async function down(): Promise<void> {
   }
   rmSync(STATE, { force: true });
   rmSync(KUBECONFIG, { force: true });
-  process.stdout.write('control plane stopped\n');
+  const leftovers = cleanUpStaleNode();
+  process.stdout.write(`control plane stopped${leftovers ? '; cleaned up after a node whose process had died' : ''}\n`);
 }
 
 const command = process.argv[2];

@@ -6,11 +6,12 @@
  * test process) leaves nothing running.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../databases/free-port';
+import { certificateKubeconfig, issue, makeCertificates, writeKubeconfig } from './certificates';
 import { startProcess, waitUntilReady, type ServerProcess } from '../databases/server-process';
 
 export interface KubectlOptions {
@@ -31,8 +32,21 @@ export interface ControlPlane {
   tryKubectl(args: readonly string[], options?: KubectlOptions): { status: number; stdout: string; stderr: string };
   /** Stops kube-apiserver, keeps it down for `downMs`, starts it again (same port, same etcd) and waits until it is ready. */
   restartApiServer(downMs: number): Promise<void>;
+  /** Folder of the CA, certificates and keys (for a node's components). */
+  readonly pki: string;
   stop(): Promise<void>;
 }
+
+/** Where a control plane that serves a node listens: on the pod network's gateway, which pods can reach. */
+export interface NodeFacing {
+  /** An address of this host on the pod network (the node's bridge). */
+  readonly address: string;
+  /** The `kubernetes` Service's ClusterIP, which pods dial. */
+  readonly serviceIp: string;
+  readonly serviceCidr: string;
+}
+
+const LOOPBACK: NodeFacing = { address: '127.0.0.1', serviceIp: '10.0.0.1', serviceCidr: '10.0.0.0/24' };
 
 const BUILD_SCRIPT = join(__dirname, 'build.sh');
 
@@ -42,67 +56,24 @@ export function controlPlaneBinaries(): string {
   return out.trim().split('\n').at(-1) ?? '';
 }
 
-function openssl(dir: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+/** Without a node no controller-manager creates default ServiceAccounts, so their admission check is off. */
+function loopbackOnlyFlags(): string[] {
+  return ['--authorization-mode=RBAC', '--disable-admission-plugins=ServiceAccount'];
 }
 
-/** One CA for serving and client certificates, a serving certificate for 127.0.0.1, and the service-account key pair. */
-function makeCertificates(dir: string): void {
-  openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
-  openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '7', '-subj', '/CN=atlas-e2e-ca', '-out', 'ca.crt']);
-  issue(dir, 'apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  issue(dir, 'admin', '/CN=admin/O=system:masters', 'extendedKeyUsage=clientAuth\n');
-  openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
-  openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
+/** A node's kubelet is authorized as a node and dialled with a client certificate, by its address. */
+function nodeFlags(dir: string): string[] {
+  issue(dir, 'apiserver-kubelet-client', '/CN=kube-apiserver-kubelet-client/O=system:masters', 'extendedKeyUsage=clientAuth\n');
+  return ['--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
+    `--kubelet-client-certificate=${join(dir, 'apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${join(dir, 'apiserver-kubelet-client.key')}`,
+    `--kubelet-certificate-authority=${join(dir, 'ca.crt')}`, '--kubelet-preferred-address-types=InternalIP'];
 }
 
-/** A certificate signed by the CA; for clients the subject's CN is the user name and each O a group. */
-function issue(dir: string, name: string, subject: string, extensions: string): void {
-  openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
-  openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`]);
-  writeFileSync(join(dir, `${name}.ext`), extensions + 'keyUsage=critical,digitalSignature,keyEncipherment\n');
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '7', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
-}
-
-/** Writes a kubeconfig for the cluster with one user, authenticated by `credentials` (kubeconfig user fields). */
-function writeKubeconfig(dir: string, server: string, user: string, credentials: Record<string, string>): string {
-  const path = join(dir, `kubeconfig-${user.replace(/[^A-Za-z0-9.-]/g, '_')}`);
-  const userFields = Object.entries(credentials).map(([k, v]) => `    ${k}: ${v}`).join('\n');
-  writeFileSync(
-    path,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: e2e
-  cluster:
-    server: ${server}
-    certificate-authority-data: ${readFileSync(join(dir, 'ca.crt')).toString('base64')}
-users:
-- name: ${JSON.stringify(user)}
-  user:
-${userFields}
-contexts:
-- name: e2e
-  context:
-    cluster: e2e
-    user: ${JSON.stringify(user)}
-current-context: e2e
-`,
-  );
-  return path;
-}
-
-/** A kubeconfig authenticating with one of our client certificates. */
-function certificateKubeconfig(dir: string, server: string, user: string, certName: string): string {
-  const b64 = (f: string): string => readFileSync(join(dir, f)).toString('base64');
-  return writeKubeconfig(dir, server, user, { 'client-certificate-data': b64(`${certName}.crt`), 'client-key-data': b64(`${certName}.key`) });
-}
-
-function probeReady(dir: string, port: number): Promise<void> {
+function probeReady(dir: string, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
+        host,
         port,
         path: '/readyz',
         ca: readFileSync(join(dir, 'ca.crt')),
@@ -140,26 +111,27 @@ async function startEtcd(bin: string, dir: string): Promise<{ proc: ServerProces
   return { proc, url };
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export async function startControlPlane(nodeFacing?: NodeFacing): Promise<ControlPlane> {
   const bin = controlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'controlplane-'));
-  makeCertificates(dir);
+  const net = nodeFacing ?? LOOPBACK;
+  const inClusterNames = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  makeCertificates(dir, nodeFacing === undefined ? [] : [`IP:${net.address}`, `IP:${net.serviceIp}`, ...inClusterNames.map((n) => `DNS:${n}`)]);
   const etcd = await startEtcd(bin, dir);
   const port = await freePort();
-  const server = `https://127.0.0.1:${port}`;
+  const server = `https://${net.address}:${port}`;
   const apiserver = startProcess(
     join(bin, 'kube-apiserver'),
-    [`--etcd-servers=${etcd.url}`, '--bind-address=127.0.0.1', `--secure-port=${port}`, `--cert-dir=${dir}`,
+    [`--etcd-servers=${etcd.url}`, `--bind-address=${net.address}`, `--advertise-address=${net.address}`, `--secure-port=${port}`, `--cert-dir=${dir}`,
       `--tls-cert-file=${join(dir, 'apiserver.crt')}`, `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
       `--client-ca-file=${join(dir, 'ca.crt')}`, `--service-account-issuer=${server}/`,
       `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      '--service-cluster-ip-range=10.0.0.0/24', '--allow-privileged=true', '--authorization-mode=RBAC',
-      // No controller-manager runs to create default ServiceAccounts.
-      '--disable-admission-plugins=ServiceAccount'],
+      `--service-cluster-ip-range=${net.serviceCidr}`, '--allow-privileged=true',
+      ...(nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir))],
     { dataDir: dir },
   );
   try {
-    await waitUntilReady(apiserver, () => probeReady(dir, port), 'kube-apiserver', 60_000);
+    await waitUntilReady(apiserver, () => probeReady(dir, net.address, port), 'kube-apiserver', 60_000);
   } catch (e) {
     await apiserver.stop();
     await etcd.proc.stop();
@@ -171,6 +143,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   return {
     server,
     adminKubeconfig,
+    pki: dir,
     kubeconfigFor: (namespace, serviceAccount) => {
       // A real ServiceAccount token from the TokenRequest API (a client certificate cannot carry so long a name).
       const r = run(['create', 'token', serviceAccount, '-n', namespace, '--duration=1h']);
@@ -190,7 +163,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       await apiserver.halt();
       await new Promise((r) => setTimeout(r, downMs));
       apiserver.restart();
-      await waitUntilReady(apiserver, () => probeReady(dir, port), 'kube-apiserver', 60_000);
+      await waitUntilReady(apiserver, () => probeReady(dir, net.address, port), 'kube-apiserver', 60_000);
     },
     stop: async () => {
       await apiserver.stop(); // also removes `dir`

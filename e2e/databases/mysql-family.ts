@@ -51,8 +51,13 @@ const MARIADB_114: MavenDistribution = {
   libraries: ['libaio1', 'libnuma1', 'libssl3', 'libncurses6'],
 };
 
+/** The unpacked MySQL 8.0.31 build (fetched on first use): the test servers and the `mysql:latest` image both run it. */
+export function mysql80Home(): string {
+  return ensureDistribution(MYSQL_80);
+}
+
 function mysql80(): Build {
-  const base = ensureDistribution(MYSQL_80);
+  const base = mysql80Home();
   const server = join(base, 'bin', 'mysqld');
   return {
     what: 'MySQL 8.0.31',
