@@ -79,6 +79,13 @@ export function cleanUpStaleNode(): boolean {
   return true;
 }
 
+/** Pod-to-Service traffic between two pods on the bridge must pass kube-proxy's iptables rules. */
+function bridgeNetfilter(): void {
+  if (!existsSync('/proc/sys/net/bridge')) spawnSync('modprobe', ['br_netfilter']);
+  if (!existsSync('/proc/sys/net/bridge')) throw new Error('the node needs the br_netfilter kernel module (modprobe br_netfilter failed): pods could not reach Services');
+  setSysctl('net.bridge.bridge-nf-call-iptables', '1');
+}
+
 function bridgeUp(): void {
   execFileSync('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   execFileSync('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE]);
@@ -123,7 +130,7 @@ export async function startNodeCluster(): Promise<NodeCluster> {
   let cp: ControlPlane | undefined;
   try {
     setSysctl('net.ipv4.ip_forward', '1');
-    setSysctl('net.bridge.bridge-nf-call-iptables', '1');
+    bridgeNetfilter();
     bridgeUp();
     cp = await startControlPlane({ address: NODE_IP, serviceIp: KUBERNETES_SERVICE_IP, serviceCidr: SERVICE_CIDR });
     const controlPlane = cp;
