@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { snapshotHost, type HostSnapshot } from './controlplane/node/host-state';
+import { startNodeCluster } from './controlplane/node/node';
+import { NodeTakenError } from './controlplane/node/node-lock';
 import { buildOperatorImage } from './images/operator-image';
 import { migrationsFolder } from './migration-scenarios';
 import { condition, isReady, OPERATOR_NAMESPACE, waitForMigration } from './operator-cluster';
@@ -180,5 +182,27 @@ describe('stopping the node', () => {
     for (const key of Object.keys(hostBefore) as Array<keyof HostSnapshot>) assert.deepEqual(now[key], hostBefore[key], key);
     const ours = spawnSync('pgrep', ['-af', 'atlas-node-|containerd-shim|kubelet|kube-proxy'], { encoding: 'utf8' }).stdout;
     assert.equal(ours, '', 'no node process runs');
+  });
+});
+
+describe('make cluster-up NODE=1 / make cluster-down', () => {
+  it('runs a node in the background, refuses a second node clearly, and cluster-down leaves the host as it was', async () => {
+    const script = join(__dirname, 'controlplane', 'cluster.ts');
+    const env = { ...process.env, NODE: '1', CLUSTER_STATE_DIR: mkdtempSync(join(tmpdir(), 'cluster-state-')) };
+    const up = spawnSync(process.execPath, ['--import', 'tsx', script, 'up'], { env, encoding: 'utf8' });
+    assert.equal(up.status, 0, up.stderr);
+    const pid = /\(pid (\d+)\)/.exec(up.stdout)?.[1] ?? '';
+    assert.match(up.stdout, /# node atlas-node, registry 127\.0\.0\.1:\d+\nexport KUBECONFIG=/);
+    try {
+      const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)?.[1] ?? '';
+      const ready = cluster.cp.kubectl(['get', 'node', 'atlas-node', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], { kubeconfig });
+      assert.equal(ready, 'True');
+      await assert.rejects(startNodeCluster(), (e: Error) => e instanceof NodeTakenError && e.message.includes(`process ${pid}`));
+    } finally {
+      const down = spawnSync(process.execPath, ['--import', 'tsx', script, 'down'], { env, encoding: 'utf8' });
+      assert.equal(down.status, 0, down.stderr);
+    }
+    const now = snapshotHost();
+    for (const key of Object.keys(hostBefore) as Array<keyof HostSnapshot>) assert.deepEqual(now[key], hostBefore[key], key);
   });
 });

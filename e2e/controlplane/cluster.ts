@@ -19,7 +19,8 @@ import { startControlPlane } from './launcher';
 import { cleanUpStaleNode } from './node/node';
 import { alive } from './node/node-lock';
 
-const STATE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'cluster');
+// CLUSTER_STATE_DIR lets tests run their own `up`/`down` beside a developer's cluster.
+const STATE_DIR = process.env.CLUSTER_STATE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'cluster');
 const STATE = join(STATE_DIR, 'state.json');
 const KUBECONFIG = join(STATE_DIR, 'kubeconfig');
 

@@ -61,10 +61,13 @@ function loopbackOnlyFlags(): string[] {
   return ['--authorization-mode=RBAC', '--disable-admission-plugins=ServiceAccount'];
 }
 
-/** A node's kubelet is authorized as a node and dialled with a client certificate, by its address. */
-function nodeFlags(dir: string): string[] {
+/**
+ * A node's kubelet is authorized as a node and dialled with a client certificate, by its address;
+ * the `kubernetes` Service points pods at the address the apiserver listens on (loopback may not be advertised).
+ */
+function nodeFlags(dir: string, address: string): string[] {
   issue(dir, 'apiserver-kubelet-client', '/CN=kube-apiserver-kubelet-client/O=system:masters', 'extendedKeyUsage=clientAuth\n');
-  return ['--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
+  return ['--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction', `--advertise-address=${address}`,
     `--kubelet-client-certificate=${join(dir, 'apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${join(dir, 'apiserver-kubelet-client.key')}`,
     `--kubelet-certificate-authority=${join(dir, 'ca.crt')}`, '--kubelet-preferred-address-types=InternalIP'];
 }
@@ -122,12 +125,12 @@ export async function startControlPlane(nodeFacing?: NodeFacing): Promise<Contro
   const server = `https://${net.address}:${port}`;
   const apiserver = startProcess(
     join(bin, 'kube-apiserver'),
-    [`--etcd-servers=${etcd.url}`, `--bind-address=${net.address}`, `--advertise-address=${net.address}`, `--secure-port=${port}`, `--cert-dir=${dir}`,
+    [`--etcd-servers=${etcd.url}`, `--bind-address=${net.address}`, `--secure-port=${port}`, `--cert-dir=${dir}`,
       `--tls-cert-file=${join(dir, 'apiserver.crt')}`, `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
       `--client-ca-file=${join(dir, 'ca.crt')}`, `--service-account-issuer=${server}/`,
       `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       `--service-cluster-ip-range=${net.serviceCidr}`, '--allow-privileged=true',
-      ...(nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir))],
+      ...(nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir, net.address))],
     { dataDir: dir },
   );
   try {

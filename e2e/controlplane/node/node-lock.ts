@@ -33,11 +33,11 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** The state left by a node whose process is gone (to be cleaned up), or undefined. Throws when a live node holds the lock. */
+/** The state left by a node whose process is gone (to be cleaned up), or undefined. Throws when a live process (this one included) holds the lock. */
 export function staleNode(): NodeLockState | undefined {
   if (!existsSync(LOCK)) return undefined;
   const state = JSON.parse(readFileSync(LOCK, 'utf8')) as NodeLockState;
-  if (state.pid !== process.pid && alive(state.pid)) throw new NodeTakenError(state.pid);
+  if (alive(state.pid)) throw new NodeTakenError(state.pid);
   return state;
 }
 
