@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { diagnose, runWalkthroughSteps, startPodCluster, type PodCluster } from './pod-cluster';
+import { runWalkthroughSteps, startPodCluster, type PodCluster } from './pod-cluster';
 
 async function main(): Promise<void> {
   process.stdout.write('== building or reusing the node, the operator image and mysql:latest; starting a control plane with a node\n');
@@ -26,9 +26,6 @@ async function main(): Promise<void> {
   try {
     await runWalkthroughSteps(cluster, work, true);
     process.stdout.write('\n== the walk-through ran as published; stopping the node and the control plane\n');
-  } catch (e) {
-    process.stdout.write(`\n${diagnose(cluster)}\n`);
-    throw e;
   } finally {
     rmSync(work, { recursive: true, force: true });
     await cluster.stop();

@@ -5,13 +5,13 @@
  * tests and `make demo`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { controlPlaneBinaries } from './controlplane/launcher';
 import { helmBinary } from './controlplane/helm';
 import { startNodeCluster, type NodeCluster } from './controlplane/node/node';
-import { mysqlImage } from './images/cluster-images';
+import { IMAGE_CACHE, mysqlImage } from './images/cluster-images';
 import type { WrittenImage } from './images/oci-image';
 import { buildOperatorImage } from './images/operator-image';
 
@@ -27,8 +27,7 @@ export interface PodCluster extends NodeCluster {
 
 /** Images are built before the node starts (the build needs the CPU more than the node does). */
 export async function startPodCluster(): Promise<PodCluster> {
-  const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'images');
-  const operatorImage = buildOperatorImage(cacheDir);
+  const operatorImage = buildOperatorImage(IMAGE_CACHE);
   const mysql = mysqlImage();
   const node = await startNodeCluster();
   try {
@@ -42,6 +41,10 @@ export async function startPodCluster(): Promise<PodCluster> {
   const helmHome = mkdtempSync(join(tmpdir(), 'helm-home-'));
   return {
     ...node,
+    stop: async () => {
+      rmSync(helmHome, { recursive: true, force: true });
+      await node.stop();
+    },
     operatorImage,
     mysqlImage: mysql,
     env: { ...process.env, KUBECONFIG: node.cp.adminKubeconfig, PATH: path, HELM_CACHE_HOME: join(helmHome, 'cache'), HELM_CONFIG_HOME: join(helmHome, 'config'), HELM_DATA_HOME: join(helmHome, 'data') },

@@ -11,12 +11,12 @@
  *   [NODE=1] npx tsx e2e/controlplane/cluster.ts up|down
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startPodCluster } from '../pod-cluster';
 import { startControlPlane } from './launcher';
-import { cleanUpStaleNode } from './node/node';
+import { cleanUpStaleNode } from './node/node-host';
 import { alive } from './node/node-lock';
 
 // CLUSTER_STATE_DIR lets tests run their own `up`/`down` beside a developer's cluster.
@@ -40,6 +40,7 @@ async function serve(): Promise<void> {
   const node = process.env.NODE === '1' ? await startPodCluster() : undefined;
   const cp = node?.cp ?? (await startControlPlane());
   copyFileSync(cp.adminKubeconfig, KUBECONFIG);
+  chmodSync(KUBECONFIG, 0o600); // an admin identity (with a node: root on this host)
   writeFileSync(STATE, JSON.stringify({ pid: process.pid, server: cp.server, ...(node === undefined ? {} : { node: `${node.nodeName}, registry ${node.registry}` }) }));
   // Runs until signalled; the process handlers stop etcd and kube-apiserver and remove their data.
   setInterval(() => undefined, 1 << 30);
@@ -69,7 +70,9 @@ async function down(): Promise<void> {
   const state = readState();
   if (state !== undefined) {
     process.kill(state.pid, 'SIGTERM');
-    for (let i = 0; i < 100 && alive(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    // A node's teardown (pods, mounts, cgroups, iptables) runs in that process's exit; give it time, then make sure.
+    for (let i = 0; i < 600 && alive(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (alive(state.pid)) process.kill(state.pid, 'SIGKILL');
   }
   rmSync(STATE, { force: true });
   rmSync(KUBECONFIG, { force: true });

@@ -50,10 +50,15 @@ const LOOPBACK: NodeFacing = { address: '127.0.0.1', serviceIp: '10.0.0.1', serv
 
 const BUILD_SCRIPT = join(__dirname, 'build.sh');
 
+/** Runs a build script that prints its binaries' folder on its last line (building only when not cached). */
+export function buildScriptOutput(script: string): string {
+  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  return out.trim().split('\n').at(-1) ?? '';
+}
+
 /** Builds (or finds, when cached) the binaries; returns their folder. */
 export function controlPlaneBinaries(): string {
-  const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-  return out.trim().split('\n').at(-1) ?? '';
+  return buildScriptOutput(BUILD_SCRIPT);
 }
 
 /** Without a node no controller-manager creates default ServiceAccounts, so their admission check is off. */

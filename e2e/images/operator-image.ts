@@ -44,7 +44,12 @@ function nodeBinary(): { path: string; version: string } {
 
 /** Compiled code and production dependencies, without the native addon's build leftovers. */
 function stageApp(app: string): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], { cwd: ROOT, stdio: 'inherit' });
+  // Compiled inside the checkout, at a fixed place, so the source maps' relative paths do not depend on where /tmp is.
+  const compiled = join(ROOT, 'dist', 'image-app');
+  rmSync(compiled, { recursive: true, force: true });
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', compiled], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('cp', ['-a', compiled, join(app, 'dist')]);
+  rmSync(compiled, { recursive: true, force: true });
   for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(app, f));
   execFileSync('cp', ['-a', join(ROOT, 'node_modules'), join(app, 'node_modules')]);
   execFileSync('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -54,6 +59,7 @@ function stageApp(app: string): void {
   }
   rmSync(join(app, 'package-lock.json'));
   rmSync(join(app, 'node_modules', '.package-lock.json'), { force: true });
+  rmSync(join(app, 'node_modules', '.install-stamp'), { force: true }); // the Makefile's, with this checkout's time
   rmSync(join(app, 'node_modules', '.cache'), { recursive: true, force: true });
   if (!existsSync(join(app, 'dist', 'operator', 'cli', 'main.js'))) throw new Error('the build wrote no dist/operator/cli/main.js');
 }
@@ -73,6 +79,7 @@ export function buildOperatorImage(outDir: string): WrittenImage {
     const runtime = staging.layer('node');
     const node = nodeBinary();
     put(runtime, 'usr/bin/node', readFileSync(node.path), 0o755);
+    normaliseModes(runtime);
 
     const app = staging.layer('app');
     folder(app, 'app');

@@ -1,6 +1,6 @@
 /** Staging folders for image layers, and a check that the assembled root filesystem really runs. */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -41,17 +41,29 @@ export function createStaging(prefix: string): Staging {
   };
 }
 
+/** Creates the missing folders of `path` under `root` with mode 755, whatever the umask. */
+function parents(root: string, path: string): void {
+  let dir = root;
+  for (const part of path.split('/').filter(Boolean)) {
+    dir = join(dir, part);
+    if (!existsSync(dir)) {
+      mkdirSync(dir);
+      chmodSync(dir, 0o755);
+    }
+  }
+}
+
 /** Writes a file (and its folders) with a fixed mode. */
 export function put(root: string, path: string, content: string | Buffer, mode = 0o644): void {
+  parents(root, dirname(path));
   const file = join(root, path);
-  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content);
   chmodSync(file, mode);
 }
 
-/** Makes a folder with a fixed mode. */
+/** Makes a folder (and its parents, 755) with a fixed mode. */
 export function folder(root: string, path: string, mode = 0o755): void {
-  mkdirSync(join(root, path), { recursive: true });
+  parents(root, path);
   chmodSync(join(root, path), mode);
 }
 

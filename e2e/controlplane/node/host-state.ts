@@ -1,14 +1,17 @@
 /**
- * What a node changes on the host, captured before it starts and put back
- * after it stops: the kubelet sets kernel sysctls and creates fixed paths,
- * kube-proxy and the CNI plugins add iptables rules, containerd mounts pod
- * network namespaces and overlay filesystems, the kubelet makes cgroups, and
- * the bridge and veth links appear. restoreHost() undoes all of it from the
- * snapshot (also after a crash: the snapshot is kept with the node lock).
+ * What a node changes on the host, and how it is undone: the kubelet sets
+ * kernel sysctls, creates fixed paths and `kubepods` cgroups, kube-proxy and
+ * the CNI plugins add KUBE-* and CNI-* iptables chains, containerd mounts pod
+ * network namespaces and overlay filesystems, and the bridge and its veths
+ * appear. snapshotHost() records the host before; restoreHost() removes only
+ * what belongs to the node (its folder, its bridge, its chains, its cgroups)
+ * and puts back the sysctls it changed, so what other software did meanwhile
+ * is left alone. The snapshot is kept with the node lock, for a node whose
+ * process was killed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface HostSnapshot {
   /** Values of the sysctls a node may change (only those that exist here). */
@@ -20,7 +23,7 @@ export interface HostSnapshot {
   readonly nftTables: string[];
   readonly links: string[];
   readonly mounts: string[];
-  /** Top-level cgroups of every v1 hierarchy, as `hierarchy/name`. */
+  /** Top-level cgroup folders (of every v1 hierarchy, or the v2 root). */
   readonly cgroups: string[];
   /** Which of the node's fixed host paths already existed. */
   readonly paths: string[];
@@ -40,13 +43,21 @@ const SYSCTLS = [
   'net.netfilter.nf_conntrack_tcp_be_liberal',
 ];
 
-/** Host paths the kubelet, containerd, CNI and iptables use whatever they are told. */
-export const FIXED_PATHS = [
-  '/var/lib/kubelet', '/var/log/containers', '/var/log/pods', '/run/containerd', '/var/run/netns', '/run/netns', '/var/lib/cni',
-  '/run/xtables.lock', '/usr/libexec/kubernetes', '/etc/kubernetes', '/var/lib/kube-proxy', '/run/runc',
-];
+/** Host paths the kubelet, containerd and CNI use whatever they are told (removed if the node created them). */
+export const FIXED_PATHS = ['/var/lib/kubelet', '/var/log/containers', '/var/log/pods', '/var/run/netns', '/run/netns', '/var/lib/cni', '/usr/libexec/kubernetes', '/etc/kubernetes', '/var/lib/kube-proxy', '/run/containerd'];
+
+/** What identifies the node's own leftovers. */
+export interface NodeFootprint {
+  /** The node's private folder (containerd's root and state, the kubelet's root). */
+  readonly base: string;
+  readonly bridge: string;
+  /** Kernel modules the node loaded (unloaded at the end). */
+  readonly loadedModules: readonly string[];
+}
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
+const NODE_CGROUP = /^kubepods/;
+const NODE_CHAIN = /^(KUBE|CNI)-/;
 
 function sysctlPath(key: string): string {
   return join('/proc/sys', ...key.split('.'));
@@ -78,13 +89,32 @@ export function stripVolatile(dump: string): string {
     .join('\n');
 }
 
+/**
+ * The dump without the node's chains and the rules that use them: kube-proxy's
+ * KUBE-* and the CNI plugins' CNI-* (masquerade, portmap). Other rules stay.
+ */
+export function withoutNodeChains(dump: string): string {
+  return dump
+    .split('\n')
+    .filter((l) => {
+      const chain = /^:(\S+)/.exec(l)?.[1] ?? /^-A (\S+)/.exec(l)?.[1];
+      if (chain !== undefined && NODE_CHAIN.test(chain)) return false;
+      return !/ -[jg] (KUBE|CNI)-/.test(l);
+    })
+    .join('\n');
+}
+
 function nftTables(): string[] {
   const r = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.split('\n').filter((l) => l.startsWith('table ')).sort() : [];
 }
 
 function links(): string[] {
-  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+  return linkNames(['-o', 'link', 'show']);
+}
+
+function linkNames(args: readonly string[]): string[] {
+  return execFileSync('ip', args, { encoding: 'utf8' })
     .split('\n')
     .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
     .filter((n): n is string => n !== undefined)
@@ -99,13 +129,21 @@ export function mountPoints(): string[] {
     .map((m) => m.replace(/\\040/g, ' '));
 }
 
-function hierarchies(): string[] {
+/** Top-level cgroup folders: under each v1 hierarchy, or the v2 root. */
+function cgroupParents(): string[] {
   if (!existsSync(CGROUP_ROOT)) return [];
-  return readdirSync(CGROUP_ROOT).filter((h) => existsSync(join(CGROUP_ROOT, h, 'cgroup.procs')));
+  if (existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))) return [CGROUP_ROOT];
+  return readdirSync(CGROUP_ROOT)
+    .map((h) => join(CGROUP_ROOT, h))
+    .filter((h) => existsSync(join(h, 'cgroup.procs')));
 }
 
 function topCgroups(): string[] {
-  return hierarchies().flatMap((h) => readdirSync(join(CGROUP_ROOT, h), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${h}/${d.name}`));
+  return cgroupParents().flatMap((parent) =>
+    readdirSync(parent, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(parent, d.name)),
+  );
 }
 
 export function snapshotHost(): HostSnapshot {
@@ -125,12 +163,24 @@ export function setSysctl(key: string, value: string): void {
   writeFileSync(sysctlPath(key), value);
 }
 
-/** Every process in a cgroup the node made (its pods' containers and shims), killed outright. */
-function killCgroupProcesses(before: readonly string[]): void {
+/** The kubelet's cgroups (`kubepods…` in every hierarchy) that were not there before. */
+function nodeCgroups(before: readonly string[]): string[] {
   const known = new Set(before);
-  for (const cgroup of topCgroups().filter((c) => !known.has(c))) {
-    const pids = cgroupTree(join(CGROUP_ROOT, cgroup)).flatMap((dir) => readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean));
-    pids.forEach(killQuietly);
+  return topCgroups().filter((c) => NODE_CGROUP.test(basename(c)) && !known.has(c));
+}
+
+/** A cgroup folder and its descendants, deepest first. */
+function cgroupTree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const children = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory());
+  return [...children.flatMap((c) => cgroupTree(join(dir, c.name))), dir];
+}
+
+function readProcs(dir: string): string[] {
+  try {
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return []; // removed meanwhile
   }
 }
 
@@ -148,81 +198,98 @@ function removeCgroup(dir: string): boolean {
     try {
       rmdirSync(dir);
       return true;
-    } catch {
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
       execFileSync('sleep', ['0.1']);
     }
   }
   return false;
 }
 
-/** A cgroup folder and its descendants, deepest first. */
-function cgroupTree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const children = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory());
-  return [...children.flatMap((c) => cgroupTree(join(dir, c.name))), dir];
+/** The node's mounts: under its folder, the kubelet's root, and containerd's pod network namespaces. */
+function isNodeMount(mount: string, base: string): boolean {
+  return mount.startsWith(`${base}/`) || mount === base || mount.startsWith('/var/lib/kubelet/') || /^\/(var\/)?run\/netns\/cni-/.test(mount);
 }
 
-function removeCgroups(before: readonly string[]): string[] {
-  const known = new Set(before);
-  const left: string[] = [];
-  for (const cgroup of topCgroups().filter((c) => !known.has(c))) {
-    left.push(...cgroupTree(join(CGROUP_ROOT, cgroup)).filter((dir) => !removeCgroup(dir)));
-  }
-  return left;
-}
-
-function restoreIptables(command: 'iptables' | 'ip6tables', saved: string): void {
+function removeNodeChains(command: 'iptables' | 'ip6tables', tablesBefore: readonly string[]): void {
   if (spawnSync(`${command}-save`, []).status !== 0) return;
-  const savedTables = new Set([...saved.matchAll(/^\*(\w+)$/gm)].map((m) => m[1]));
-  if (saved !== '') execFileSync(`${command}-restore`, [], { input: saved });
-  // Tables that held nothing before: flush and drop what the node added to them.
+  const dump = execFileSync(`${command}-save`, [], { encoding: 'utf8' });
+  const kept = withoutNodeChains(dump);
+  if (kept !== dump) execFileSync(`${command}-restore`, ['-w'], { input: kept });
+  // iptables-nft leaves a table behind once used; drop those the node brought that now hold nothing.
+  const family = command === 'iptables' ? 'ip' : 'ip6';
   for (const table of ['filter', 'nat', 'mangle', 'raw']) {
-    if (savedTables.has(table)) continue;
-    spawnSync(command, ['-w', '-t', table, '-F']);
-    spawnSync(command, ['-w', '-t', table, '-X']);
+    if (tablesBefore.includes(`table ${family} ${table}`) || !nftTables().includes(`table ${family} ${table}`)) continue;
+    const rules = execFileSync(`${command}-save`, ['-t', table], { encoding: 'utf8' });
+    if (!/^-A /m.test(rules)) spawnSync('nft', ['delete', 'table', family, table]);
   }
 }
 
-/**
- * Puts the host back as `snapshot` found it. Run after the node's own
- * processes were asked to stop; whatever still runs in its cgroups is killed.
- * Returns what could not be undone (empty when all went well).
- */
-export function restoreHost(snapshot: HostSnapshot, extraProcesses: () => void): string[] {
+/** Runs each undo step even when an earlier one failed; returns what failed. */
+function steps(list: ReadonlyArray<[string, () => string[] | void]>): string[] {
   const problems: string[] = [];
-  extraProcesses();
-  killCgroupProcesses(snapshot.cgroups);
-  const knownMounts = new Set(snapshot.mounts);
-  for (const mount of mountPoints().filter((m) => !knownMounts.has(m)).reverse()) {
-    if (spawnSync('umount', ['-l', mount]).status !== 0 && mountPoints().includes(mount)) problems.push(`mount ${mount}`);
-  }
-  problems.push(...removeCgroups(snapshot.cgroups).map((c) => `cgroup ${c}`));
-  const knownLinks = new Set(snapshot.links);
-  for (const link of links().filter((l) => !knownLinks.has(l))) {
-    if (spawnSync('ip', ['link', 'delete', link]).status !== 0 && links().includes(link)) problems.push(`link ${link}`);
-  }
-  try {
-    restoreIptables('iptables', snapshot.iptables);
-    restoreIptables('ip6tables', snapshot.ip6tables);
-    const knownTables = new Set(snapshot.nftTables);
-    for (const table of nftTables().filter((t) => !knownTables.has(t))) execFileSync('nft', ['delete', ...table.split(' ')]);
-  } catch (e) {
-    problems.push(`iptables: ${(e as Error).message}`);
-  }
-  for (const [key, value] of Object.entries(snapshot.sysctls)) {
+  for (const [what, step] of list) {
     try {
-      if (readFileSync(sysctlPath(key), 'utf8').trim() !== value) setSysctl(key, value);
+      problems.push(...(step() ?? []));
     } catch (e) {
-      problems.push(`sysctl ${key}: ${(e as Error).message}`);
-    }
-  }
-  for (const path of FIXED_PATHS.filter((p) => !snapshot.paths.includes(p))) {
-    try {
-      // (one may be gone with another: /var/run is /run)
-      if (existsSync(path)) rmSync(path, { recursive: true, force: true });
-    } catch (e) {
-      problems.push(`path ${path}: ${(e as Error).message}`);
+      problems.push(`${what}: ${(e as Error).message}`);
     }
   }
   return problems;
+}
+
+/**
+ * Removes what the node left and puts back the sysctls it changed. Run after
+ * the node's processes were asked to stop; `killDaemons` kills any still
+ * running, then whatever runs in the node's cgroups is killed. Returns what
+ * could not be undone (empty when all went well).
+ */
+export function restoreHost(snapshot: HostSnapshot, node: NodeFootprint, killDaemons: () => void): string[] {
+  return steps([
+    ['processes', () => {
+      killDaemons();
+      nodeCgroups(snapshot.cgroups).flatMap(cgroupTree).flatMap(readProcs).forEach(killQuietly);
+    }],
+    ['mounts', () =>
+      mountPoints()
+        .filter((m) => isNodeMount(m, node.base))
+        .reverse()
+        .filter((m) => spawnSync('umount', ['-l', m]).status !== 0 && mountPoints().includes(m))
+        .map((m) => `mount ${m}`)],
+    ['cgroups', () => nodeCgroups(snapshot.cgroups).flatMap(cgroupTree).filter((c) => !removeCgroup(c)).map((c) => `cgroup ${c}`)],
+    ['links', () => {
+      if (!links().includes(node.bridge)) return [];
+      for (const veth of linkNames(['-o', 'link', 'show', 'master', node.bridge])) spawnSync('ip', ['link', 'delete', veth]);
+      execFileSync('ip', ['link', 'delete', node.bridge]);
+      return [];
+    }],
+    ['iptables', () => removeNodeChains('iptables', snapshot.nftTables)],
+    ['ip6tables', () => removeNodeChains('ip6tables', snapshot.nftTables)],
+    ['sysctls', () => {
+      for (const [key, value] of Object.entries(snapshot.sysctls)) {
+        if (existsSync(sysctlPath(key)) && readFileSync(sysctlPath(key), 'utf8').trim() !== value) setSysctl(key, value);
+      }
+    }],
+    ['modules', () => node.loadedModules.filter((m) => spawnSync('modprobe', ['-r', m]).status !== 0).map((m) => `module ${m} still loaded`)],
+    ['paths', () => {
+      for (const path of FIXED_PATHS.filter((p) => !snapshot.paths.includes(p))) {
+        // (one may be gone with another: /var/run is /run)
+        if (existsSync(path) && !(path === '/run/containerd' && otherContainerdRuns(node.base))) rmSync(path, { recursive: true, force: true });
+      }
+    }],
+  ]);
+}
+
+/** A running containerd that is not the node's (the node's was killed before this runs, but may not be reaped yet). */
+function otherContainerdRuns(base: string): boolean {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .some((pid) => {
+      try {
+        const zombie = / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''));
+        return !zombie && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'containerd' && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(base);
+      } catch {
+        return false;
+      }
+    });
 }

@@ -7,20 +7,20 @@
  * of the process, Ctrl-C or a failed start - removes every process, mount,
  * link, iptables rule, cgroup, path and sysctl change it made.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../databases/free-port';
-import { ensurePackages } from '../../databases/packages';
 import { startProcess, waitUntilReady, type ServerProcess } from '../../databases/server-process';
 import { corednsImage, pauseImage, COREDNS_IMAGE, PAUSE_IMAGE } from '../../images/cluster-images';
 import type { WrittenImage } from '../../images/oci-image';
 import { certificateKubeconfig, issue } from '../certificates';
-import { startControlPlane, type ControlPlane } from '../launcher';
+import { buildScriptOutput, startControlPlane, type ControlPlane } from '../launcher';
 import { clusterDnsManifests } from './cluster-dns';
-import { restoreHost, setSysctl, snapshotHost, type HostSnapshot } from './host-state';
-import { releaseNodeLock, staleNode, takeNodeLock } from './node-lock';
+import { setSysctl, snapshotHost } from './host-state';
+import { bridgeNetfilter, bridgeUp, cleanUpNode, cleanUpStaleNode, prepareNodeHost } from './node-host';
+import { takeNodeLock } from './node-lock';
 import {
   BRIDGE, cniConfig, containerdConfig, KUBERNETES_SERVICE_IP, kubeletConfig, kubeProxyConfig, NODE_IP, NODE_NAME, POD_CIDR, SERVICE_CIDR,
 } from './node-config';
@@ -37,59 +37,9 @@ export interface NodeCluster {
   stop(): Promise<void>;
 }
 
-const BUILD_SCRIPT = join(__dirname, '..', 'build-node.sh');
-
+/** Builds (or finds, when cached) the node's binaries; returns their folder. */
 export function nodeBinaries(): string {
-  const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return out.trim().split('\n').at(-1) ?? '';
-}
-
-const HOST_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'iptables', 'nftables', 'conntrack'];
-
-function ensureHostTools(): void {
-  if (process.getuid?.() !== 0) throw new Error('a test node needs root (containerd, mounts, iptables); run as root or use the process-mode tests');
-  ensurePackages(HOST_PACKAGES, () => ['containerd', 'runc', 'iptables', 'nft', 'conntrack'].every((c) => spawnSync('bash', ['-c', `command -v ${c}`]).status === 0) && existsSync('/usr/lib/cni/bridge'));
-}
-
-/** containerd's shims outlive it by design; ours are known by our socket in their command line. */
-function killShims(socket: string): void {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.includes('containerd-shim') && cmdline.includes(socket)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
-
-/** Undoes everything a node did, from its snapshot; synchronous so it can run in an exit handler. */
-function cleanUp(base: string, snapshot: HostSnapshot): string[] {
-  const problems = restoreHost(snapshot, () => killShims(join(base, 'containerd.sock')));
-  rmSync(base, { recursive: true, force: true });
-  releaseNodeLock();
-  return problems;
-}
-
-/** Undoes what a node whose process died left behind; true when there was one. Throws if a live node runs. */
-export function cleanUpStaleNode(): boolean {
-  const stale = staleNode();
-  if (stale === undefined) return false;
-  cleanUp(stale.base, stale.snapshot);
-  return true;
-}
-
-/** Pod-to-Service traffic between two pods on the bridge must pass kube-proxy's iptables rules. */
-function bridgeNetfilter(): void {
-  if (!existsSync('/proc/sys/net/bridge')) spawnSync('modprobe', ['br_netfilter']);
-  if (!existsSync('/proc/sys/net/bridge')) throw new Error('the node needs the br_netfilter kernel module (modprobe br_netfilter failed): pods could not reach Services');
-  setSysctl('net.bridge.bridge-nf-call-iptables', '1');
-}
-
-function bridgeUp(): void {
-  execFileSync('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
-  execFileSync('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE]);
-  execFileSync('ip', ['link', 'set', BRIDGE, 'up']);
+  return buildScriptOutput(join(__dirname, '..', 'build-node.sh'));
 }
 
 async function httpOk(url: string): Promise<void> {
@@ -104,7 +54,7 @@ function componentKubeconfig(cp: ControlPlane, name: string, subject: string): s
 }
 
 export async function startNodeCluster(): Promise<NodeCluster> {
-  ensureHostTools();
+  prepareNodeHost();
   const bin = nodeBinaries();
   const images = [pauseImage(bin), corednsImage(bin)];
   cleanUpStaleNode();
@@ -112,18 +62,21 @@ export async function startNodeCluster(): Promise<NodeCluster> {
   const started = Date.now();
   const snapshot = snapshotHost();
   const base = mkdtempSync(join(tmpdir(), 'atlas-node-'));
-  takeNodeLock({ pid: process.pid, base, snapshot });
+  const willLoad = existsSync('/proc/sys/net/bridge') ? [] : ['br_netfilter'];
+  const footprint = { base, bridge: BRIDGE, loadedModules: willLoad, snapshot };
+  takeNodeLock(footprint);
   let cleaned = false;
   const cleanOnce = (): string[] => {
     if (cleaned) return [];
     cleaned = true;
-    return cleanUp(base, snapshot);
+    return cleanUpNode(footprint);
   };
   // After server-process's own exit handler has killed our processes: undo the host changes.
   process.once('exit', cleanOnce);
   const processes: ServerProcess[] = [];
   const run = (name: string, command: string, args: readonly string[]): ServerProcess => {
-    const p = startProcess(command, args, { dataDir: join(base, 'scratch', name), logLimit: 200_000 });
+    // Killed with this process even when it is killed outright (the kernel sends SIGKILL when the parent dies).
+    const p = startProcess('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], { dataDir: join(base, 'scratch', name), logLimit: 200_000 });
     processes.push(p);
     return p;
   };
@@ -205,7 +158,7 @@ export async function startNodeCluster(): Promise<NodeCluster> {
       push,
       startSeconds,
       stop: async () => {
-        await stopNode(controlPlane, processes, { kubelet, proxy, containerd });
+        await stopNode(controlPlane, processes, { kubelet, proxy, containerd, proxyBinary: join(bin, 'kube-proxy') });
         const problems = cleanOnce();
         process.removeListener('exit', cleanOnce);
         if (problems.length > 0) throw new Error(`the node could not undo: ${problems.join('; ')}`);
@@ -222,10 +175,10 @@ export async function startNodeCluster(): Promise<NodeCluster> {
 
 /**
  * Pods first, through the kubelet, so their containers stop and CNI removes
- * their network (no new ones: the controllers stop before); then kube-proxy
- * cleans its iptables chains; then the rest.
+ * their network (no new ones: the controllers stop before); then kube-proxy,
+ * and `kube-proxy --cleanup` removes its chains; then the rest.
  */
-async function stopNode(cp: ControlPlane, processes: readonly ServerProcess[], core: { kubelet: ServerProcess; proxy: ServerProcess; containerd: ServerProcess }): Promise<void> {
+async function stopNode(cp: ControlPlane, processes: readonly ServerProcess[], core: { kubelet: ServerProcess; proxy: ServerProcess; containerd: ServerProcess; proxyBinary: string }): Promise<void> {
   const others = processes.filter((p) => p !== core.kubelet && p !== core.containerd);
   for (const p of others.filter((p) => p !== core.proxy)) await p.stop();
   cp.tryKubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=1', '--wait=false']);
@@ -234,6 +187,7 @@ async function stopNode(cp: ControlPlane, processes: readonly ServerProcess[], c
     await new Promise((r) => setTimeout(r, 250));
   }
   await core.proxy.stop();
+  spawnSync(core.proxyBinary, ['--cleanup'], { stdio: 'ignore' });
   await core.kubelet.stop();
   await core.containerd.stop();
   await cp.stop();

@@ -31,6 +31,7 @@ if [ "${1:-}" != "" ] && [ "${1#-}" = "$1" ]; then
   exec "$@" # a command, not mysqld options
 fi
 
+INIT=/var/lib/mysql-first-start/init.sql
 if [ ! -d "$DATADIR/mysql" ]; then
   if [ -z "${MYSQL_ROOT_PASSWORD:-}" ] && [ -z "${MYSQL_ALLOW_EMPTY_PASSWORD:-}" ]; then
     echo >&2 "error: database is uninitialized and password option is not specified"
@@ -40,26 +41,29 @@ if [ ! -d "$DATADIR/mysql" ]; then
   echo >&2 "[Entrypoint] Initializing database files"
   # shellcheck disable=SC2086
   "$MYSQLD" $COMMON --initialize-insecure
-  # mysqld reads this as the mysql user; the folder (mysql's, mode 700) keeps others out.
+  # mysqld reads this as the mysql user; its folder (mysql's, mode 700) keeps others out.
   umask 022
-  INIT=/var/lib/mysql-first-start/init.sql
   {
     password=$(literal "${MYSQL_ROOT_PASSWORD:-}")
     echo "ALTER USER 'root'@'localhost' IDENTIFIED BY $password;"
-    echo "CREATE USER 'root'@'%' IDENTIFIED BY $password;"
+    echo "CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY $password;"
     echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
     if [ -n "${MYSQL_DATABASE:-}" ]; then
       echo "CREATE DATABASE IF NOT EXISTS $(identifier "$MYSQL_DATABASE");"
     fi
     if [ -n "${MYSQL_USER:-}" ] && [ -n "${MYSQL_PASSWORD:-}" ]; then
-      echo "CREATE USER $(literal "$MYSQL_USER")@'%' IDENTIFIED BY $(literal "$MYSQL_PASSWORD");"
+      echo "CREATE USER IF NOT EXISTS $(literal "$MYSQL_USER")@'%' IDENTIFIED BY $(literal "$MYSQL_PASSWORD");"
       if [ -n "${MYSQL_DATABASE:-}" ]; then
         echo "GRANT ALL ON $(identifier "$MYSQL_DATABASE").* TO $(literal "$MYSQL_USER")@'%';"
       fi
     fi
   } >"$INIT"
-  set -- "--init-file=$INIT" "$@"
   echo >&2 "[Entrypoint] Database files initialized; starting mysqld"
+fi
+# Every start of this container runs the (idempotent) first-start SQL again: a
+# restart between --initialize and that SQL must not leave root without a password.
+if [ -s "$INIT" ]; then
+  set -- "--init-file=$INIT" "$@"
 fi
 
 # shellcheck disable=SC2086
