@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const running = new Map<ChildProcess, string>();
+
+/** util-linux's setpriv, where there is one (it execs the server, so the pid stays the server's). */
+const PDEATHSIG = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 /** Kills every server still running and removes its data, synchronously (safe in an exit handler). */
 function killAll(): void {
@@ -66,7 +69,8 @@ export function startProcess(command: string, args: readonly string[], options: 
     output = (output + chunk.toString()).slice(-limit);
   };
   const launch = (): void => {
-    child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Under setpriv the kernel kills the server when this process dies, even by SIGKILL (no exit handler runs then).
+    child = PDEATHSIG === undefined ? spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(PDEATHSIG, ['--pdeathsig', 'KILL', '--', command, ...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     running.set(child, options.dataDir);
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
