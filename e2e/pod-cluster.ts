@@ -37,7 +37,7 @@ export async function startPodCluster(): Promise<PodCluster> {
     await node.stop();
     throw e;
   }
-  const path = [dirname(join(controlPlaneBinaries(), 'kubectl')), dirname(helmBinary()), process.env.PATH ?? ''].join(':');
+  const path = [controlPlaneBinaries(), dirname(helmBinary()), process.env.PATH ?? ''].join(':');
   const helmHome = mkdtempSync(join(tmpdir(), 'helm-home-'));
   return {
     ...node,

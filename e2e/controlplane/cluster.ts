@@ -12,15 +12,15 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot } from '../databases/maven-distribution';
 import { startPodCluster } from '../pod-cluster';
 import { startControlPlane } from './launcher';
 import { cleanUpStaleNode } from './node/node-host';
 import { alive } from './node/node-lock';
 
 // CLUSTER_STATE_DIR lets tests run their own `up`/`down` beside a developer's cluster.
-const STATE_DIR = process.env.CLUSTER_STATE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'atlas-k8s-migrator', 'cluster');
+const STATE_DIR = process.env.CLUSTER_STATE_DIR ?? join(cacheRoot(), 'cluster');
 const STATE = join(STATE_DIR, 'state.json');
 const KUBECONFIG = join(STATE_DIR, 'kubeconfig');
 

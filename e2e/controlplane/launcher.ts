@@ -46,7 +46,11 @@ export interface NodeFacing {
   readonly serviceCidr: string;
 }
 
-const LOOPBACK: NodeFacing = { address: '127.0.0.1', serviceIp: '10.0.0.1', serviceCidr: '10.0.0.0/24' };
+/** The Service range of every control plane here, and the `kubernetes` Service's address in it. */
+export const SERVICE_CIDR = '10.0.0.0/24';
+export const KUBERNETES_SERVICE_IP = '10.0.0.1';
+
+const LOOPBACK: NodeFacing = { address: '127.0.0.1', serviceIp: KUBERNETES_SERVICE_IP, serviceCidr: SERVICE_CIDR };
 
 const BUILD_SCRIPT = join(__dirname, 'build.sh');
 

@@ -5,8 +5,6 @@ export const BRIDGE = 'atlasbr0';
 export const POD_CIDR = '10.244.0.0/24';
 /** The bridge's address: the pods' gateway, the node's InternalIP, and where kube-apiserver listens. */
 export const NODE_IP = '10.244.0.1';
-export const SERVICE_CIDR = '10.0.0.0/24';
-export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 export const DNS_SERVICE_IP = '10.0.0.10';
 export const CLUSTER_DOMAIN = 'cluster.local';
 

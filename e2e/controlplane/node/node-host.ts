@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { ensurePackages } from '../../databases/packages';
 import { mountPoints, restoreHost, setSysctl } from './host-state';
 import { releaseNodeLock, staleNode, type NodeLockState } from './node-lock';
-import { BRIDGE, NODE_IP, POD_CIDR, SERVICE_CIDR } from './node-config';
+import { SERVICE_CIDR } from '../launcher';
+import { BRIDGE, NODE_IP, POD_CIDR } from './node-config';
 
 /** Each command the node runs, and the Debian package that brings it (only missing ones are installed). */
 const HOST_TOOLS: ReadonlyArray<[string, string]> = [
@@ -35,18 +36,16 @@ export function prepareNodeHost(): void {
   }
 }
 
-/**
- * Pod-to-Service traffic between two pods on the bridge must pass kube-proxy's
- * iptables rules. Returns the modules it loaded (to unload at the end).
- */
-export function bridgeNetfilter(): string[] {
-  const loaded: string[] = [];
-  if (!existsSync('/proc/sys/net/bridge')) {
-    if (spawnSync('modprobe', ['br_netfilter']).status === 0) loaded.push('br_netfilter');
-    if (!existsSync('/proc/sys/net/bridge')) throw new Error('the node needs the br_netfilter kernel module (modprobe br_netfilter failed): pods could not reach Services');
-  }
+/** The kernel modules the node will load (recorded in the lock before, unloaded at the end). */
+export function modulesToLoad(): string[] {
+  return existsSync('/proc/sys/net/bridge') ? [] : ['br_netfilter'];
+}
+
+/** Pod-to-Service traffic between two pods on the bridge must pass kube-proxy's iptables rules. */
+export function bridgeNetfilter(): void {
+  for (const module of modulesToLoad()) spawnSync('modprobe', [module]);
+  if (modulesToLoad().length > 0) throw new Error('the node needs the br_netfilter kernel module (modprobe br_netfilter failed): pods could not reach Services');
   setSysctl('net.bridge.bridge-nf-call-iptables', '1');
-  return loaded;
 }
 
 export function bridgeUp(): void {

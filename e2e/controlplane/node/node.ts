@@ -8,7 +8,7 @@
  * link, iptables rule, cgroup, path and sysctl change it made.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../databases/free-port';
@@ -16,13 +16,13 @@ import { startProcess, waitUntilReady, type ServerProcess } from '../../database
 import { corednsImage, pauseImage, COREDNS_IMAGE, PAUSE_IMAGE } from '../../images/cluster-images';
 import type { WrittenImage } from '../../images/oci-image';
 import { certificateKubeconfig, issue } from '../certificates';
-import { buildScriptOutput, startControlPlane, type ControlPlane } from '../launcher';
+import { buildScriptOutput, KUBERNETES_SERVICE_IP, SERVICE_CIDR, startControlPlane, type ControlPlane } from '../launcher';
 import { clusterDnsManifests } from './cluster-dns';
 import { setSysctl, snapshotHost } from './host-state';
-import { bridgeNetfilter, bridgeUp, cleanUpNode, cleanUpStaleNode, prepareNodeHost } from './node-host';
+import { bridgeNetfilter, bridgeUp, cleanUpNode, cleanUpStaleNode, modulesToLoad, prepareNodeHost } from './node-host';
 import { takeNodeLock } from './node-lock';
 import {
-  BRIDGE, cniConfig, containerdConfig, KUBERNETES_SERVICE_IP, kubeletConfig, kubeProxyConfig, NODE_IP, NODE_NAME, POD_CIDR, SERVICE_CIDR,
+  BRIDGE, cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig, NODE_IP, NODE_NAME, POD_CIDR,
 } from './node-config';
 
 export interface NodeCluster {
@@ -62,8 +62,7 @@ export async function startNodeCluster(): Promise<NodeCluster> {
   const started = Date.now();
   const snapshot = snapshotHost();
   const base = mkdtempSync(join(tmpdir(), 'atlas-node-'));
-  const willLoad = existsSync('/proc/sys/net/bridge') ? [] : ['br_netfilter'];
-  const footprint = { base, bridge: BRIDGE, loadedModules: willLoad, snapshot };
+  const footprint = { base, bridge: BRIDGE, loadedModules: modulesToLoad(), snapshot };
   takeNodeLock(footprint);
   let cleaned = false;
   const cleanOnce = (): string[] => {
@@ -178,8 +177,7 @@ export async function startNodeCluster(): Promise<NodeCluster> {
  * and `kube-proxy --cleanup` removes its chains; then the rest.
  */
 async function stopNode(cp: ControlPlane, processes: readonly ServerProcess[], core: { kubelet: ServerProcess; proxy: ServerProcess; containerd: ServerProcess; proxyBinary: string }): Promise<void> {
-  const others = processes.filter((p) => p !== core.kubelet && p !== core.containerd);
-  for (const p of others.filter((p) => p !== core.proxy)) await p.stop();
+  for (const p of processes.filter((p) => ![core.kubelet, core.containerd, core.proxy].includes(p))) await p.stop();
   cp.tryKubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=1', '--wait=false']);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && cp.tryKubectl(['get', 'pods', '-A', '-o', 'name']).stdout.trim() !== '') {
