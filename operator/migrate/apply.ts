@@ -177,15 +177,14 @@ async function planRun(driver: Driver, directory: MigrationDirectory, opts: Appl
 
 async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Promise<void> {
   const session = await driver.session(run.schema);
-  try {
+  // Through settle(), not `finally`: a failed release must not replace a statement's error.
+  await settle(async () => {
     if (run.baseline !== undefined) {
       if (ctx.opts.dryRun !== true) await writeBaseline(session, run.baseline, ctx.opts.operatorVersion);
       ctx.onEvent({ type: 'baseline', version: run.baseline.version });
     }
     await runFiles(session, run.prepared, run.planned, ctx);
-  } finally {
-    await session.release();
-  }
+  }, () => session.release());
 }
 
 /** Runs `migrate apply`. The directory is validated first; the lock is held for the whole run. */
