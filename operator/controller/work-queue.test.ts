@@ -1,62 +1,143 @@
+/**
+ * WorkQueue and KeyedMutex, driven step by step: every run is a gate the
+ * test opens by hand, delayed adds run on node:test's mock timers. Nothing
+ * waits for wall-clock time, so each assertion says what happened at one
+ * precise moment (a run started, a run ended, a timer fired).
+ */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it, mock } from 'node:test';
 import { KeyedMutex } from './keyed-mutex';
 import { WorkQueue } from './work-queue';
 
 const log = { error: () => undefined };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const latest = (_a: string, b: string): string => b;
 
+/** The operator's own hint merge (migration-operator.ts): the strongest trigger wins. */
+type Trigger = 'change' | 'retry' | 'resync';
+const RANK: Record<Trigger, number> = { resync: 0, retry: 1, change: 2 };
+const strongest = (a: Trigger, b: Trigger): Trigger => (RANK[a] >= RANK[b] ? a : b);
+
+/** Lets every promise callback and I/O callback queued so far run (no time passes). */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+interface Run<H> {
+  readonly key: string;
+  readonly hint: H;
+  finish(): void;
+  fail(e: Error): void;
+}
+
+/** A process function whose runs end only when the test says so. */
+function gated<H>() {
+  const runs: Run<H>[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const started = (): string[] => runs.map((r) => `${r.key}:${String(r.hint)}`);
+  const process = (key: string, hint: H): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      const end = (): void => void active--;
+      runs.push({ key, hint, finish: () => (end(), resolve()), fail: (e) => (end(), reject(e)) });
+    });
+  /** The n-th run (0-based), once it has started; fails the test if it never does. */
+  async function run(n: number): Promise<Run<H>> {
+    for (let i = 0; i < 50 && runs[n] === undefined; i++) await settle();
+    const r = runs[n];
+    if (r === undefined) throw new Error(`run #${n} never started; runs: ${started().join(', ')}`);
+    return r;
+  }
+  return { runs, started, process, run, max: () => maxActive, active: () => active };
+}
+
 describe('WorkQueue', () => {
+  afterEach(() => mock.timers.reset());
+
   it('never runs one key twice at once; an add during a run runs it once more, with the newest hint', async () => {
-    const runs: string[] = [];
-    let active = 0;
-    let maxActive = 0;
-    const q = new WorkQueue<string>(
-      async (key, hint) => {
-        active++;
-        maxActive = Math.max(maxActive, active);
-        runs.push(`${key}:${hint}`);
-        await sleep(20);
-        active--;
-      },
-      4,
-      latest,
-      log,
-    );
+    const g = gated<string>();
+    const q = new WorkQueue<string>(g.process, 4, latest, log);
     q.add('a', '1');
-    await sleep(5);
+    const first = await g.run(0);
     q.add('a', '2');
     q.add('a', '3');
-    await sleep(80);
-    assert.deepEqual(runs, ['a:1', 'a:3']);
-    assert.equal(maxActive, 1);
+    await settle();
+    assert.deepEqual(g.started(), ['a:1'], 'no second run while the first goes');
+    first.finish();
+    (await g.run(1)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['a:1', 'a:3']);
+    assert.equal(g.max(), 1);
   });
 
   it('bounds concurrency across keys and coalesces queued duplicates', async () => {
-    let active = 0;
-    let maxActive = 0;
-    const seen: string[] = [];
-    const q = new WorkQueue<number>(
-      async (key) => {
-        seen.push(key);
-        active++;
-        maxActive = Math.max(maxActive, active);
-        await sleep(10);
-        active--;
-      },
-      2,
-      (a, b) => Math.max(a, b),
-      log,
-    );
-    for (const k of ['a', 'b', 'c', 'd', 'c', 'd']) q.add(k, 0);
-    await q.shutdown();
-    await sleep(60);
-    assert.equal(maxActive, 2);
-    assert.deepEqual(seen.sort(), ['a', 'b']);
+    const g = gated<number>();
+    const q = new WorkQueue<number>(g.process, 2, (a, b) => Math.max(a, b), log, { paused: true });
+    for (const [k, n] of [['a', 0], ['b', 0], ['c', 1], ['d', 0], ['c', 5], ['d', 2], ['a', 3]] as const) q.add(k, n);
+    assert.equal(q.depth, 4, 'one entry per key, however many adds');
+    q.resume();
+    await g.run(1);
+    await settle();
+    assert.deepEqual(g.started(), ['a:3', 'b:0'], 'two at once, in the order first added');
+    assert.equal(q.active, 2);
+    assert.equal(q.depth, 2);
+    g.runs[0]?.finish();
+    await g.run(2);
+    await settle();
+    assert.equal(g.runs.length, 3, 'a third starts only when one of two ends');
+    for (const r of g.runs) r.finish();
+    (await g.run(3)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['a:3', 'b:0', 'c:5', 'd:2'], 'each key once, with its merged hint');
+    assert.equal(g.max(), 2);
+    assert.equal(q.depth, 0);
+    assert.equal(q.active, 0);
+  });
+
+  it('merges the hints of a waiting key: a queued retry is not lost to a later resync', async () => {
+    const g = gated<Trigger>();
+    const q = new WorkQueue<Trigger>(g.process, 1, strongest, log, { paused: true });
+    q.add('k', 'retry');
+    q.add('k', 'resync');
+    q.add('j', 'resync');
+    q.add('j', 'change');
+    q.add('j', 'resync');
+    q.resume();
+    (await g.run(0)).finish();
+    (await g.run(1)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['k:retry', 'j:change']);
+  });
+
+  it('merges hints in the order they came (earlier first), for a key waiting and a key running', async () => {
+    const g = gated<string>();
+    const q = new WorkQueue<string>(g.process, 1, (a, b) => `${a}+${b}`, log, { paused: true });
+    q.add('a', '1');
+    q.add('a', '2');
+    q.resume();
+    const first = await g.run(0);
+    q.add('a', '3'); // while a runs: merged into the next run only
+    q.add('a', '4');
+    first.finish();
+    (await g.run(1)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['a:1+2', 'a:3+4']);
+  });
+
+  it('a retry added while the key runs survives a later resync', async () => {
+    const g = gated<Trigger>();
+    const q = new WorkQueue<Trigger>(g.process, 1, strongest, log);
+    q.add('k', 'change');
+    const first = await g.run(0);
+    q.add('k', 'retry');
+    q.add('k', 'resync');
+    first.finish();
+    (await g.run(1)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['k:change', 'k:retry']);
   });
 
   it('delayed adds keep the earliest timer; a crash in processing is logged, not lost', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const errors: string[] = [];
     const runs: string[] = [];
     const q = new WorkQueue<string>(
@@ -72,29 +153,64 @@ describe('WorkQueue', () => {
     q.addAfter('a', 5, 'early');
     q.addAfter('a', 50, 'later');
     q.add('boom', 'x');
-    await sleep(80);
-    assert.deepEqual(runs, ['boom:x', 'a:early']);
+    assert.equal(q.delayed, 1);
+    await settle();
+    assert.deepEqual(runs, ['boom:x'], 'nothing delayed runs before its time');
+    mock.timers.tick(4);
+    await settle();
+    assert.deepEqual(runs, ['boom:x']);
+    mock.timers.tick(1);
+    await settle();
+    assert.deepEqual(runs, ['boom:x', 'a:early'], 'at 5 ms, with the earliest timer\'s hint');
+    mock.timers.tick(100);
+    await settle();
+    assert.deepEqual(runs, ['boom:x', 'a:early'], 'the later timers were dropped, not left to fire');
     assert.deepEqual(errors, ['bug']);
     assert.equal(q.delayed, 0);
   });
 
+  it('forget drops a pending delayed add (the resource is gone)', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const g = gated<string>();
+    const q = new WorkQueue<string>(g.process, 1, latest, log);
+    q.addAfter('gone', 10, 'retry');
+    q.addAfter('kept', 10, 'retry');
+    q.forget('gone');
+    q.forget('never-added');
+    assert.equal(q.delayed, 1);
+    mock.timers.tick(10);
+    (await g.run(0)).finish();
+    mock.timers.tick(1000);
+    await settle();
+    assert.deepEqual(g.started(), ['kept:retry']);
+    assert.equal(q.delayed, 0);
+  });
+
   it('shutdown waits for work in flight and drops what waits', async () => {
-    let finished = false;
-    const q = new WorkQueue<string>(
-      async () => {
-        await sleep(30);
-        finished = true;
-      },
-      1,
-      latest,
-      log,
-    );
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const g = gated<string>();
+    const q = new WorkQueue<string>(g.process, 1, latest, log);
     q.add('a', '');
     q.add('b', '');
-    await sleep(1);
-    await q.shutdown();
-    assert.ok(finished);
+    q.addAfter('c', 10, '');
+    const running = await g.run(0);
+    q.add('a', 'again'); // dirty: would run once more
+    let done = false;
+    const stopped = q.shutdown().then(() => (done = true));
+    await settle();
+    assert.equal(done, false, 'shutdown resolves only once the run in flight ends');
     assert.equal(q.depth, 0);
+    assert.equal(q.delayed, 0);
+    q.add('d', '');
+    q.addAfter('e', 1, '');
+    running.finish();
+    await stopped;
+    mock.timers.tick(1000);
+    await settle();
+    assert.deepEqual(g.started(), ['a:'], 'nothing waiting, dirty, delayed or added later runs');
+    assert.equal(q.depth, 0);
+    assert.equal(q.active, 0);
+    assert.equal(q.delayed, 0);
   });
 
   it('a queue made paused collects keys and runs them once resumed', async () => {
@@ -102,15 +218,33 @@ describe('WorkQueue', () => {
     const q = new WorkQueue<string>((key) => Promise.resolve(void runs.push(key)), 2, latest, log, { paused: true });
     q.add('a', '');
     q.add('b', '');
-    await sleep(10);
+    await settle();
     assert.deepEqual(runs, []);
+    assert.equal(q.depth, 2);
     q.resume();
-    await sleep(10);
+    await settle();
     assert.deepEqual(runs.sort(), ['a', 'b']);
+  });
+
+  it('a crashed run frees its key and its slot', async () => {
+    const g = gated<string>();
+    const errors: unknown[] = [];
+    const q = new WorkQueue<string>(g.process, 1, latest, { error: (o) => errors.push(o) });
+    q.add('a', '1');
+    q.add('b', '1');
+    const a = await g.run(0);
+    q.add('a', '2');
+    a.fail(new Error('bug'));
+    (await g.run(1)).finish();
+    (await g.run(2)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['a:1', 'b:1', 'a:2']);
+    assert.deepEqual(errors, [{ key: 'a', err: 'bug' }]);
   });
 
   it('rejects a concurrency that is not a positive integer', () => {
     assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 0, latest, log), RangeError);
+    assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 1.5, latest, log), RangeError);
   });
 });
 
@@ -118,13 +252,22 @@ describe('KeyedMutex', () => {
   it('runs holders of one key one after another, other keys in parallel', async () => {
     const m = new KeyedMutex();
     const order: string[] = [];
-    const job = (key: string, name: string, ms: number) =>
+    const release = new Map<string, () => void>();
+    const job = (key: string, name: string) =>
       m.run(key, async () => {
         order.push(`${name}+`);
-        await sleep(ms);
+        await new Promise<void>((r) => release.set(name, r));
         order.push(`${name}-`);
       });
-    await Promise.all([job('db1', 'a', 20), job('db1', 'b', 1), job('db2', 'c', 1)]);
+    const all = Promise.all([job('db1', 'a'), job('db1', 'b'), job('db2', 'c')]);
+    await settle();
+    assert.deepEqual(order, ['a+', 'c+'], 'b waits for a; c does not');
+    release.get('c')?.();
+    await settle();
+    release.get('a')?.();
+    await settle();
+    release.get('b')?.();
+    await all;
     assert.deepEqual(order, ['a+', 'c+', 'c-', 'a-', 'b+', 'b-']);
   });
 
