@@ -3,6 +3,7 @@
  * file only; dialect differences stay inside the drivers, mostly as data.
  */
 import type { DatabaseUrl } from './database-url';
+import type { LintProbe } from './lint-probe';
 import type { Revision } from './revision';
 import type { DialectName, SqlSyntax } from './syntax';
 
@@ -61,5 +62,11 @@ export interface Driver {
   checkClean(revisionsSchema: string): Promise<string | undefined>;
   /** A dedicated connection whose revision reads and writes go to `schema`. */
   session(schema: string): Promise<Session>;
+  /**
+   * Read-only live checks for `migrate lint` on a connection of their own,
+   * each query bounded by `timeoutMs`. Optional: a driver without it gets
+   * no live information.
+   */
+  lintProbe?(timeoutMs: number): Promise<LintProbe>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type { DatabaseUrl } from './database-url';
 import { scrubSecret } from './database-url';
 import type { Driver, Session, Unlock } from './driver';
 import { ConnectError, QueryError, RevisionsTableError } from './errors';
+import { CountingProbe, type LintProbe, type ProbeBackend } from './lint-probe';
 import type { Revision } from './revision';
 import {
   CLOUD_IDENTIFIER_VERSION,
@@ -76,6 +77,8 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   /** Creates the schema when it does not exist yet (never asking for rights an existing schema does not need). */
   protected abstract ensureSchema(schema: string): Promise<void>;
   protected abstract get raw(): RawConnectionOps<C>;
+  /** The dialect's half of the live checks, on one borrowed connection. */
+  protected abstract probeBackend(conn: C, timeoutMs: number): ProbeBackend;
 
   /**
    * A failed statement's error as Atlas's Go driver words it (it lands in the
@@ -224,6 +227,15 @@ export abstract class KnexDriver<C = unknown> implements Driver {
       scrub: (e) => this.scrub(e),
       statementError: (e, sql) => this.statementError(e, sql),
       release: () => this.releaseConnection(conn),
+    });
+  }
+
+  async lintProbe(timeoutMs: number): Promise<LintProbe> {
+    const conn = await this.acquire();
+    return new CountingProbe(this.probeBackend(conn, timeoutMs), {
+      timeoutMs,
+      release: () => this.releaseConnection(conn),
+      scrub: (e) => this.scrub(e),
     });
   }
 

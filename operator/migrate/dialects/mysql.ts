@@ -8,6 +8,8 @@ import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
 import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import type { ProbeBackend } from './lint-probe';
+import { MySqlProbeBackend } from './lint-probe-mysql';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
 
 const SYSTEM_SCHEMAS = ['information_schema', 'innodb', 'mysql', 'performance_schema', 'sys'];
@@ -98,6 +100,10 @@ export class MySqlDriver extends KnexDriver<Connection> {
         }),
       begin: 'START TRANSACTION',
     };
+  }
+
+  protected probeBackend(conn: Connection, timeoutMs: number): ProbeBackend {
+    return new MySqlProbeBackend(conn, timeoutMs);
   }
 
   /** MariaDB, and MySQL before 8.0.2, get Ent's NULL-able timestamp; old servers get varchar(191). */

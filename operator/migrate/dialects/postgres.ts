@@ -8,6 +8,8 @@ import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
 import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import type { ProbeBackend } from './lint-probe';
+import { PostgresProbeBackend } from './lint-probe-postgres';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
 import { sleep } from './sleep';
 
@@ -113,6 +115,10 @@ export class PostgresDriver extends KnexDriver<Client> {
       },
       begin: 'BEGIN',
     };
+  }
+
+  protected probeBackend(conn: Client, timeoutMs: number): ProbeBackend {
+    return new PostgresProbeBackend(conn, timeoutMs);
   }
 
   protected columnTypes(): Promise<ColumnTypes> {

@@ -13,6 +13,8 @@ import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
 import { LockError, LockTimeoutError, QueryError, RevisionsTableError } from './errors';
 import { KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import type { ProbeBackend } from './lint-probe';
+import { SqliteProbeBackend } from './lint-probe-sqlite';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
 import { sleep } from './sleep';
 
@@ -82,6 +84,10 @@ export class SqliteDriver extends KnexDriver<Database> {
       },
       begin: 'BEGIN',
     };
+  }
+
+  protected probeBackend(conn: Database, timeoutMs: number): ProbeBackend {
+    return new SqliteProbeBackend(conn, timeoutMs);
   }
 
   protected columnTypes(): Promise<ColumnTypes> {
