@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
  * The command-line program: `migrate …` works on a migration directory and
- * a database; `run` starts the operator.
+ * a database; `run` starts the operator; `approve` and `wait` work on an
+ * AtlasMigration in a cluster (also as the kubectl plugin `kubectl atlas`).
  */
 import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
+import type * as ApproveModule from './approve';
 import { type CliIo, ExitCode, processIo, UsageError } from './io';
 import { migrateApply, migrateApplyHelp } from './migrate-apply';
 import { migrateHash, migrateHashHelp } from './migrate-hash';
 import { migrateInspect, migrateInspectHelp } from './migrate-inspect';
 import { migrateStatus, migrateStatusHelp } from './migrate-status';
 import { migrateValidate, migrateValidateHelp } from './migrate-validate';
+import { invokedAs } from './program-name';
 import { reportError } from './report-error';
 import type * as RunModule from './run';
+import type * as WaitModule from './wait';
 
 type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;
 
@@ -23,7 +27,29 @@ const MIGRATE_COMMANDS: Readonly<Record<string, { run: Command; help: string }>>
   status: { run: migrateStatus, help: migrateStatusHelp },
 };
 
-const USAGE = `Usage: ${PROGRAM_NAME} <command>
+/**
+ * Commands on a cluster, loaded on use: they pull in the Kubernetes client
+ * that `migrate …` never needs.
+ */
+interface ClusterCommand {
+  readonly run: (args: readonly string[], io: CliIo, program: string) => Promise<number>;
+  readonly help: (program: string) => string;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const CLUSTER_COMMANDS: Readonly<Record<string, () => ClusterCommand>> = {
+  approve: () => {
+    const m = require('./approve') as typeof ApproveModule;
+    return { run: m.approve, help: m.approveHelp };
+  },
+  wait: () => {
+    const m = require('./wait') as typeof WaitModule;
+    return { run: m.wait, help: m.waitHelp };
+  },
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const usage = (program: string): string => `Usage: ${program} <command>
 
 Commands:
   migrate hash       write atlas.sum for a migration directory
@@ -32,15 +58,17 @@ Commands:
   migrate apply      apply pending files to a database (as 'atlas migrate apply')
   migrate status     where a database stands against the directory
   run                run the operator (reconcile AtlasMigration resources)
+  approve NAME       print an AtlasMigration's pending plan and approve it
+  wait NAME          wait until an AtlasMigration is Ready (init containers, deploy scripts)
   version            print the version
 
-Run '${PROGRAM_NAME} migrate <command> --help' for a command's flags.
+Run '${program} migrate <command> --help' or '${program} <command> --help' for a command's flags.
 `;
 
 /** Top-level words that print something and need no subcommand. */
-function builtin(group: string | undefined, io: CliIo): number | undefined {
+function builtin(group: string | undefined, io: CliIo, program: string): number | undefined {
   if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
-    io.out(USAGE);
+    io.out(usage(program));
     return group === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (group === 'version' || group === '--version') {
@@ -50,10 +78,28 @@ function builtin(group: string | undefined, io: CliIo): number | undefined {
   return undefined;
 }
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+function wantsHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+function clusterCommand(group: string | undefined): ClusterCommand | undefined {
+  return group !== undefined && Object.hasOwn(CLUSTER_COMMANDS, group) ? CLUSTER_COMMANDS[group]?.() : undefined;
+}
+
+async function runClusterCommand(command: ClusterCommand, args: readonly string[], io: CliIo, program: string): Promise<number> {
+  if (wantsHelp(args)) {
+    io.out(command.help(program));
+    return ExitCode.Ok;
+  }
+  return command.run(args, io, program);
+}
+
+async function dispatch(argv: readonly string[], io: CliIo, program: string): Promise<number> {
   const [group, name, ...rest] = argv;
-  const done = builtin(group, io);
+  const done = builtin(group, io, program);
   if (done !== undefined) return done;
+  const cluster = clusterCommand(group);
+  if (cluster !== undefined) return runClusterCommand(cluster, argv.slice(1), io, program);
   if (group === 'run') {
     // Loaded only here: the Kubernetes client costs ~400 ms of start-up that `migrate …` never needs.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -74,13 +120,16 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   return command.run(rest, io);
 }
 
-/** Runs the program and returns its exit code; never throws. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+/**
+ * Runs the program and returns its exit code; never throws.
+ * @param program the name usage texts show: `kubectl atlas` when started as the kubectl plugin.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo, program: string = invokedAs()): Promise<number> {
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, program);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`Error: ${e.message}\n\n${USAGE}`);
+      io.err(`Error: ${e.message}\n\n${usage(program)}`);
       return ExitCode.Usage;
     }
     reportError(io, e);
