@@ -10,6 +10,7 @@ import { type CliIo, ExitCode, processIo, UsageError } from './io';
 import { migrateApply, migrateApplyHelp } from './migrate-apply';
 import { migrateHash, migrateHashHelp } from './migrate-hash';
 import { migrateInspect, migrateInspectHelp } from './migrate-inspect';
+import { migrateLint, migrateLintHelp } from './migrate-lint';
 import { migrateStatus, migrateStatusHelp } from './migrate-status';
 import { migrateValidate, migrateValidateHelp } from './migrate-validate';
 import { invokedAs } from './program-name';
@@ -25,6 +26,7 @@ const MIGRATE_COMMANDS: Readonly<Record<string, { run: Command; help: string }>>
   inspect: { run: migrateInspect, help: migrateInspectHelp },
   apply: { run: migrateApply, help: migrateApplyHelp },
   status: { run: migrateStatus, help: migrateStatusHelp },
+  lint: { run: migrateLint, help: migrateLintHelp },
 };
 
 /**
@@ -57,6 +59,7 @@ Commands:
   migrate inspect    show files, hashes and statements as they will run
   migrate apply      apply pending files to a database (as 'atlas migrate apply')
   migrate status     where a database stands against the directory
+  migrate lint       risky changes in pending files, checked on live data with --url
   run                run the operator (reconcile AtlasMigration resources)
   approve NAME       print an AtlasMigration's pending plan and approve it
   wait NAME          wait until an AtlasMigration is Ready (init containers, deploy scripts)
