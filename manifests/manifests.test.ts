@@ -7,7 +7,9 @@ import { parseAllDocuments } from 'yaml';
 import { atlasMigrationCrd } from '../operator/api/crd';
 import { PROGRAM_VERSION } from '../operator/version';
 import { buildApp } from './app';
+import { WAITER_ROLE } from '../operator/cli/wait';
 import { LEADER_ELECTION_RULES, OPERATOR_RULES } from './rbac';
+import { WAITER_ROLE_NAME, WAITER_RULES } from './waiter-role';
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
@@ -55,7 +57,7 @@ describe('synthesized manifests', () => {
   });
 
   it('grant least privilege, cluster-wide by default', () => {
-    const role = docs.find((d) => d.kind === 'ClusterRole') as unknown as { rules: unknown[] };
+    const role = docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'atlas-k8s-migrator') as unknown as { rules: unknown[] };
     assert.deepEqual(role.rules, OPERATOR_RULES);
     for (const d of docs.filter((x) => /Role$/.test(x.kind))) {
       for (const rule of (d as unknown as { rules: { verbs: string[]; resources: string[] }[] }).rules) {
@@ -66,11 +68,20 @@ describe('synthesized manifests', () => {
     assert.deepEqual(leader.rules, LEADER_ELECTION_RULES);
   });
 
+  it('offer a read-only waiter ClusterRole for applications to bind (the name `wait` suggests)', () => {
+    const waiter = docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === WAITER_ROLE_NAME) as unknown as { rules: { verbs: string[] }[] };
+    assert.deepEqual(waiter.rules, WAITER_RULES);
+    assert.deepEqual(waiter.rules.flatMap((r) => r.verbs).sort(), ['get', 'list', 'watch']);
+    assert.equal(WAITER_ROLE, WAITER_ROLE_NAME);
+  });
+
   it('grant Roles per watched namespace in the namespaced variant', () => {
     const scoped = synth(['team-a', 'team-b']).docs;
     assert.ok(!scoped.some((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding'));
     const roles = scoped.filter((d) => d.kind === 'Role' && d.metadata.name === 'atlas-k8s-migrator').map((d) => d.metadata.namespace);
     assert.deepEqual(roles, ['team-a', 'team-b']);
+    const waiters = scoped.filter((d) => d.kind === 'Role' && d.metadata.name === WAITER_ROLE_NAME).map((d) => d.metadata.namespace);
+    assert.deepEqual(waiters, ['team-a', 'team-b']);
     const args = (scoped.find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]?.args;
     assert.ok(args?.includes('--namespace=team-a,team-b'));
   });

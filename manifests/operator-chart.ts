@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { OperatorDeployment } from './deployment';
 import { APP_NAME, DEFAULT_NAMESPACE } from './names';
 import { OperatorRbac } from './rbac';
+import { WaiterRole } from './waiter-role';
 
 export interface OperatorChartProps {
   /** @default atlas-k8s-migrator-system */
@@ -14,7 +15,7 @@ export interface OperatorChartProps {
   readonly watchNamespaces?: readonly string[];
 }
 
-/** Everything that runs the operator: namespace, identity, RBAC, Deployment, metrics Service. */
+/** Everything that runs the operator: namespace, identity, RBAC, Deployment, metrics Service; and the role applications bind to wait for it. */
 export class OperatorChart extends Chart {
   constructor(scope: Construct, id: string, props: OperatorChartProps) {
     const namespace = props.namespace ?? DEFAULT_NAMESPACE;
@@ -24,5 +25,6 @@ export class OperatorChart extends Chart {
     const shared = { namespace, serviceAccountName: APP_NAME, ...(props.watchNamespaces === undefined ? {} : { watchNamespaces: props.watchNamespaces }) };
     new OperatorRbac(this, 'rbac', shared);
     new OperatorDeployment(this, 'operator', { ...shared, image: props.image });
+    new WaiterRole(this, 'waiter', props.watchNamespaces === undefined ? {} : { watchNamespaces: props.watchNamespaces });
   }
 }

@@ -1,0 +1,32 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { API_GROUP, PLURAL } from '../operator/api/atlasmigration-schema';
+import { APP_NAME } from './names';
+
+/** The role `atlas-k8s-migrator wait` needs; applications bind it in their namespace. */
+export const WAITER_ROLE_NAME = `${APP_NAME}-waiter`;
+
+/** Read only: `wait` uses get and watch; list lets `kubectl get`/`kubectl wait` work with the same binding. Never patch: approving is a person's act. */
+export const WAITER_RULES: k8s.PolicyRule[] = [{ apiGroups: [API_GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch'] }];
+
+export interface WaiterRoleProps {
+  /** Namespaces the operator watches; @default all (one ClusterRole, bound per namespace with a RoleBinding). */
+  readonly watchNamespaces?: readonly string[];
+}
+
+/**
+ * A ClusterRole an application binds with a RoleBinding in its own
+ * namespace (it grants nothing elsewhere); a namespaced install, which
+ * creates no cluster-wide RBAC, gets a Role of that name in each watched
+ * namespace instead.
+ */
+export class WaiterRole extends Construct {
+  constructor(scope: Construct, id: string, props: WaiterRoleProps) {
+    super(scope, id);
+    if (props.watchNamespaces === undefined || props.watchNamespaces.length === 0) {
+      new k8s.KubeClusterRole(this, 'role', { metadata: { name: WAITER_ROLE_NAME }, rules: WAITER_RULES });
+      return;
+    }
+    for (const ns of props.watchNamespaces) new k8s.KubeRole(this, `role-${ns}`, { metadata: { name: WAITER_ROLE_NAME, namespace: ns }, rules: WAITER_RULES });
+  }
+}
