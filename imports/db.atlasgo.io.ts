@@ -98,6 +98,13 @@ export function toJson_AtlasMigrationProps(obj: AtlasMigrationProps | undefined)
  */
 export interface AtlasMigrationSpec {
   /**
+   * Whether a plan waits for a person before it is applied. A waiting resource is Ready=False/ApprovalPending with the plan in status.plan; annotating it with db.atlasgo.io/approved-plan=<status.plan.hash> approves exactly that plan (an approval for another plan is ignored).
+   *
+   * @schema AtlasMigrationSpec#approval
+   */
+  readonly approval?: AtlasMigrationSpecApproval;
+
+  /**
    * Failed attempts before the resource is left Stalled; 0 retries forever.
    *
    * @schema AtlasMigrationSpec#backoffLimit
@@ -245,6 +252,7 @@ export interface AtlasMigrationSpec {
 export function toJson_AtlasMigrationSpec(obj: AtlasMigrationSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'approval': toJson_AtlasMigrationSpecApproval(obj.approval),
     'backoffLimit': obj.backoffLimit,
     'baseline': obj.baseline,
     'cloud': toJson_AtlasMigrationSpecCloud(obj.cloud),
@@ -265,6 +273,42 @@ export function toJson_AtlasMigrationSpec(obj: AtlasMigrationSpec | undefined): 
     'url': obj.url,
     'urlFrom': toJson_AtlasMigrationSpecUrlFrom(obj.urlFrom),
     'vars': obj.vars?.map(y => toJson_AtlasMigrationSpecVars(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Whether a plan waits for a person before it is applied. A waiting resource is Ready=False/ApprovalPending with the plan in status.plan; annotating it with db.atlasgo.io/approved-plan=<status.plan.hash> approves exactly that plan (an approval for another plan is ignored).
+ *
+ * @schema AtlasMigrationSpecApproval
+ */
+export interface AtlasMigrationSpecApproval {
+  /**
+   * Lint codes that make a plan destructive under policy Destructive: a code (DS102) or a prefix ending in * (DS*). Default when absent: DS*, CD101, BC*, KM101, KM102, KM103, KM104.
+   *
+   * @schema AtlasMigrationSpecApproval#destructiveCodes
+   */
+  readonly destructiveCodes?: string[];
+
+  /**
+   * Never: apply without asking (as without this field). Destructive: wait when a finding of the plan has a code in destructiveCodes. Always: wait whenever files are pending. A dry run never waits.
+   *
+   * @schema AtlasMigrationSpecApproval#policy
+   */
+  readonly policy?: AtlasMigrationSpecApprovalPolicy;
+}
+
+/**
+ * Converts an object of type 'AtlasMigrationSpecApproval' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_AtlasMigrationSpecApproval(obj: AtlasMigrationSpecApproval | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'destructiveCodes': obj.destructiveCodes?.map(y => y),
+    'policy': obj.policy,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -671,6 +715,20 @@ export function toJson_AtlasMigrationSpecVars(obj: AtlasMigrationSpecVars | unde
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Never: apply without asking (as without this field). Destructive: wait when a finding of the plan has a code in destructiveCodes. Always: wait whenever files are pending. A dry run never waits.
+ *
+ * @schema AtlasMigrationSpecApprovalPolicy
+ */
+export enum AtlasMigrationSpecApprovalPolicy {
+  /** Never */
+  NEVER = "Never",
+  /** Destructive */
+  DESTRUCTIVE = "Destructive",
+  /** Always */
+  ALWAYS = "Always",
+}
 
 /**
  * Reads the Atlas Cloud token from a key of a Secret in the same namespace.

@@ -7,6 +7,7 @@
  * field it defines is accepted (so existing manifests validate); fields
  * that need Atlas Cloud are accepted and answered by a condition at run time.
  */
+import { APPROVAL_ANNOTATION, APPROVAL_POLICIES, DEFAULT_APPROVAL_POLICY } from './approval';
 import { bool, int, list, obj, secretKeyRef, type SchemaNode, str, stringMap } from './schema-helpers';
 
 export const API_GROUP = 'db.atlasgo.io';
@@ -57,6 +58,21 @@ const dir = obj(
   },
 );
 
+const approval = obj(
+  `Whether a plan waits for a person before it is applied. A waiting resource is Ready=False/ApprovalPending with the plan in status.plan; annotating it with ${APPROVAL_ANNOTATION}=<status.plan.hash> approves exactly that plan (an approval for another plan is ignored).`,
+  {
+    policy: str(
+      'Never: apply without asking (as without this field). Destructive: wait when a finding of the plan has a code in destructiveCodes. Always: wait whenever files are pending. A dry run never waits.',
+      { enum: [...APPROVAL_POLICIES], default: DEFAULT_APPROVAL_POLICY },
+    ),
+    destructiveCodes: list(
+      'Lint codes that make a plan destructive under policy Destructive: a code (DS102) or a prefix ending in * (DS*). Default when absent: DS*, CD101, BC*, KM101, KM102, KM103, KM104.',
+      str('A lint code or a prefix ending in *.'),
+      { 'x-kubernetes-list-type': 'atomic' },
+    ),
+  },
+);
+
 export const specSchema: SchemaNode = obj(
   'The desired state: a database and the migration directory to bring it to.',
   {
@@ -78,6 +94,7 @@ export const specSchema: SchemaNode = obj(
     }),
     lockTimeout: str('How long to wait for the database lock held by another migration (Go duration, e.g. 10s, 1m).', { default: '10s', pattern: GO_DURATION }),
     dryRun: bool('Report what would run without changing the database.', { default: false }),
+    approval,
     cloud: obj('Atlas Cloud settings (not supported by this operator; reported by a condition).', {
       url: str('Atlas Cloud URL.'),
       project: str('Atlas Cloud project.'),
@@ -130,6 +147,41 @@ const condition = obj(
   { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
 );
 
+/** The pending plan as a reviewer reads it; kept small (lists capped) so `kubectl get -o yaml` stays readable. */
+const plan = obj(
+  'The pending plan, set while files are pending (cleared when the database is up to date): what would run, what lint found, and whether it is approved.',
+  {
+    hash: str(`The plan hash: SHA-256 of the pending files' atlas.sum lines, in order. Approve with the annotation ${APPROVAL_ANNOTATION}=<hash>.`),
+    from: str('The database\'s current version; absent on an empty history.'),
+    filesTotal: int('Files pending.'),
+    files: list(
+      'The pending files in apply order (at most 20; see truncated).',
+      obj('A pending file.', {
+        name: str('File name.'),
+        version: str('Its version.'),
+        statements: int('Statements in the file.'),
+        findings: int('Lint findings in the file.'),
+      }),
+      { 'x-kubernetes-list-type': 'atomic' },
+    ),
+    findingsTotal: int('Lint findings in the pending files (statements an interrupted run already applied are not linted).'),
+    findings: list(
+      'The first lint findings (at most 20; see truncated).',
+      obj('A lint finding.', {
+        code: str('Check code, e.g. DS102.'),
+        file: str('Migration file.'),
+        line: int('Line of the statement in the file (1-based).'),
+        statement: int('Position of the statement in the file (1-based).'),
+        message: str('What the statement does.'),
+      }),
+      { 'x-kubernetes-list-type': 'atomic' },
+    ),
+    truncated: bool('True when files or findings were cut to their first 20.'),
+    approved: bool(`True when the ${APPROVAL_ANNOTATION} annotation holds this plan's hash.`),
+    destructive: int('Findings whose code is in the destructive set (spec.approval.destructiveCodes).'),
+  },
+);
+
 export const statusSchema: SchemaNode = obj(
   'The observed state.',
   {
@@ -152,6 +204,7 @@ export const statusSchema: SchemaNode = obj(
       filesTotal: int('Files to apply in this run.'),
       startedAt: str('When the run started.', { format: 'date-time' }),
     }),
+    plan,
   },
 );
 

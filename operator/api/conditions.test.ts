@@ -31,6 +31,8 @@ describe('conditionsFor', () => {
     [{ kind: 'retrying', reason: Reason.Connecting, message: 'm', retryMessage: 'r' }, ['Ready=False/Connecting', 'Reconciling=True/Retrying', 'Stalled=False/Connecting'], 'InProgress', 'Degraded'],
     [{ kind: 'stalled', reason: Reason.ReadingMigrationData, message: 'm' }, ['Ready=False/ReadingMigrationData', 'Reconciling=False/ReadingMigrationData', 'Stalled=True/ReadingMigrationData'], 'Failed', 'Degraded'],
     [{ kind: 'dry-run', message: 'm' }, ['Ready=False/DryRun', 'Reconciling=False/DryRun', 'Stalled=False/DryRun'], 'Current', 'Degraded'],
+    // As atlas-operator writes it: work outstanding, not a failure; Argo CD shows a sync waiting for a person as Degraded.
+    [{ kind: 'approval-pending', message: 'm' }, ['Ready=False/ApprovalPending', 'Reconciling=True/ApprovalPending', 'Stalled=False/ApprovalPending'], 'InProgress', 'Degraded'],
   ];
   for (const [outcome, expected, ks, health] of cases) {
     it(`${outcome.kind}: ${expected.join(', ')}; kstatus ${ks}, Argo CD ${health}`, () => {
@@ -41,6 +43,11 @@ describe('conditionsFor', () => {
       assert.ok(cs.every((c) => c.observedGeneration === 3 && c.lastTransitionTime === '2026-01-01T00:00:00Z'));
     });
   }
+
+  it('approval-pending carries its message on Ready and Reconciling', () => {
+    const cs = conditionsFor({ kind: 'approval-pending', message: 'Plan abc waits for approval' }, undefined, 1, t0);
+    assert.deepEqual(cs.map((c) => c.message), ['Plan abc waits for approval', 'Plan abc waits for approval', 'Plan abc waits for approval']);
+  });
 
   it('keeps lastTransitionTime of conditions whose status did not change', () => {
     const before = conditionsFor({ kind: 'ready', message: 'a' }, undefined, 1, t0);

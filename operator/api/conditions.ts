@@ -9,6 +9,12 @@
  * | retrying     | False/<step>  | True        | False   | InProgress | Degraded    |
  * | stalled      | False/<step>  | False       | True    | Failed     | Degraded    |
  * | dry run      | False/DryRun  | False       | False   | Current    | Degraded    |
+ * | approval-pending | False/ApprovalPending | True (ApprovalPending) | False | InProgress | Degraded |
+ *
+ * approval-pending is written as atlas-operator writes it (Reconciling=True:
+ * work is outstanding, Stalled=False: it is not a failure); Argo CD reads
+ * any Ready=False reason other than Reconciling as Degraded, which is what a
+ * sync waiting for a person should show.
  *
  * A condition keeps its lastTransitionTime while its status does not change;
  * every condition carries the generation it was computed for.
@@ -24,7 +30,8 @@ export type Outcome =
   | { readonly kind: 'ready'; readonly message: string }
   | { readonly kind: 'retrying'; readonly reason: ReasonName; readonly message: string; readonly retryMessage: string }
   | { readonly kind: 'stalled'; readonly reason: ReasonName; readonly message: string }
-  | { readonly kind: 'dry-run'; readonly message: string };
+  | { readonly kind: 'dry-run'; readonly message: string }
+  | { readonly kind: 'approval-pending'; readonly message: string };
 
 interface Triple {
   readonly ready: ConditionStatus;
@@ -46,6 +53,8 @@ function triple(o: Outcome): Triple {
       return { ready: 'False', reason: o.reason, reconciling: 'False', stalled: 'True', reconcilingMessage: o.message };
     case 'dry-run':
       return { ready: 'False', reason: Reason.DryRun, reconciling: 'False', stalled: 'False', reconcilingMessage: o.message };
+    case 'approval-pending':
+      return { ready: 'False', reason: Reason.ApprovalPending, reconciling: 'True', stalled: 'False', reconcilingMessage: o.message };
   }
 }
 

@@ -10,6 +10,11 @@ export const Reason = Object.freeze({
   Reconciling: 'Reconciling',
   /** The database is at the directory's latest version (Atlas's word). */
   Applied: 'Applied',
+  /**
+   * The plan needs a person's approval (spec.approval) and has none for this
+   * plan hash: nothing was applied, the plan is in status.plan (atlas-operator's word).
+   */
+  ApprovalPending: 'ApprovalPending',
   /** `dryRun: true` and files are pending: the plan is in status, nothing was changed. */
   DryRun: 'DryRun',
   /** The spec fails validation beyond what the apiserver enforces. */

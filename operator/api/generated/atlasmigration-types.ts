@@ -214,6 +214,21 @@ export interface AtlasMigrationSpec {
    */
   dryRun?: boolean;
   /**
+   * Whether a plan waits for a person before it is applied. A waiting resource is Ready=False/ApprovalPending with the plan in status.plan; annotating it with db.atlasgo.io/approved-plan=<status.plan.hash> approves exactly that plan (an approval for another plan is ignored).
+   */
+  approval?: {
+    /**
+     * Never: apply without asking (as without this field). Destructive: wait when a finding of the plan has a code in destructiveCodes. Always: wait whenever files are pending. A dry run never waits.
+     */
+    policy?: 'Never' | 'Destructive' | 'Always';
+    /**
+     * Lint codes that make a plan destructive under policy Destructive: a code (DS102) or a prefix ending in * (DS*). Default when absent: DS*, CD101, BC*, KM101, KM102, KM103, KM104.
+     *
+     * Items: A lint code or a prefix ending in *.
+     */
+    destructiveCodes?: string[];
+  };
+  /**
    * Atlas Cloud settings (not supported by this operator; reported by a condition).
    */
   cloud?: {
@@ -475,5 +490,88 @@ export interface AtlasMigrationStatus {
      * When the run started.
      */
     startedAt?: string;
+  };
+  /**
+   * The pending plan, set while files are pending (cleared when the database is up to date): what would run, what lint found, and whether it is approved.
+   */
+  plan?: {
+    /**
+     * The plan hash: SHA-256 of the pending files' atlas.sum lines, in order. Approve with the annotation db.atlasgo.io/approved-plan=<hash>.
+     */
+    hash?: string;
+    /**
+     * The database's current version; absent on an empty history.
+     */
+    from?: string;
+    /**
+     * Files pending.
+     */
+    filesTotal?: number;
+    /**
+     * The pending files in apply order (at most 20; see truncated).
+     *
+     * Items: A pending file.
+     */
+    files?: {
+      /**
+       * File name.
+       */
+      name?: string;
+      /**
+       * Its version.
+       */
+      version?: string;
+      /**
+       * Statements in the file.
+       */
+      statements?: number;
+      /**
+       * Lint findings in the file.
+       */
+      findings?: number;
+    }[];
+    /**
+     * Lint findings in the pending files (statements an interrupted run already applied are not linted).
+     */
+    findingsTotal?: number;
+    /**
+     * The first lint findings (at most 20; see truncated).
+     *
+     * Items: A lint finding.
+     */
+    findings?: {
+      /**
+       * Check code, e.g. DS102.
+       */
+      code?: string;
+      /**
+       * Migration file.
+       */
+      file?: string;
+      /**
+       * Line of the statement in the file (1-based).
+       */
+      line?: number;
+      /**
+       * Position of the statement in the file (1-based).
+       */
+      statement?: number;
+      /**
+       * What the statement does.
+       */
+      message?: string;
+    }[];
+    /**
+     * True when files or findings were cut to their first 20.
+     */
+    truncated?: boolean;
+    /**
+     * True when the db.atlasgo.io/approved-plan annotation holds this plan's hash.
+     */
+    approved?: boolean;
+    /**
+     * Findings whose code is in the destructive set (spec.approval.destructiveCodes).
+     */
+    destructive?: number;
   };
 }
