@@ -20,6 +20,23 @@ import { effectiveTxMode, type TxMode } from './txmode';
 export const LOCK_NAME = 'atlas_migrate_execute';
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
+/** A pending file as split for execution: what a reviewer's tools (lint, the plan hash) read, split once. */
+export interface PendingFile {
+  readonly planned: PlannedFile;
+  /** The file's `atlas.sum` hash, without `h1:`. */
+  readonly hash: string;
+  /** Every statement of the file; the first `planned.resumeAt` were applied by an interrupted run. */
+  readonly statements: readonly Statement[];
+}
+
+/** The plan as `beforeExecute` sees it, under the lock. */
+export interface ExecutionPlan {
+  readonly current: string | undefined;
+  readonly files: readonly PlannedFile[];
+  /** The same files, in the same order, with their statements and atlas.sum hashes. */
+  readonly pending: readonly PendingFile[];
+}
+
 export interface ApplyOptions extends PlanOptions {
   /** Schema of `atlas_schema_revisions`; default: the URL's schema, else `atlas_schema_revisions`. */
   readonly revisionsSchema?: string;
@@ -34,9 +51,11 @@ export interface ApplyOptions extends PlanOptions {
   /**
    * Awaited once the plan is known (under the lock) and before the first
    * statement runs, when files are pending: a caller can publish the plan
-   * (the operator writes it to status) before anything changes.
+   * (the operator writes it to status) before anything changes, or hold
+   * the run by throwing: the lock and the connection are then released and
+   * nothing was written (no session is opened before it returns).
    */
-  readonly beforeExecute?: (plan: { readonly current: string | undefined; readonly files: readonly PlannedFile[] }) => Promise<void>;
+  readonly beforeExecute?: (plan: ExecutionPlan) => Promise<void>;
   /** Stops the run between statements. */
   readonly signal?: AbortSignal;
 }
@@ -175,6 +194,10 @@ async function planRun(driver: Driver, directory: MigrationDirectory, opts: Appl
   return { schema, current: p.current, baseline: p.baseline, prepared, planned, target: prepared.at(-1)?.file.version, history: byVersion };
 }
 
+function pendingFiles(run: PlannedRun): PendingFile[] {
+  return run.prepared.map((p, i) => ({ planned: run.planned[i] as PlannedFile, hash: p.hash, statements: p.statements }));
+}
+
 async function executeRun(driver: Driver, run: PlannedRun, ctx: RunContext): Promise<void> {
   const session = await driver.session(run.schema);
   // Through settle(), not `finally`: a failed release must not replace a statement's error.
@@ -221,7 +244,7 @@ async function lockedRun(driver: Driver, directory: MigrationDirectory, opts: Ap
     ctx.onEvent({ type: 'lock-acquired', name: LOCK_NAME, waitedMs: Date.now() - waitStarted });
     const run = await planRun(driver, directory, opts, ctx.txMode);
     ctx.onEvent({ type: 'plan', current: run.current, target: run.target, files: run.planned });
-    if (run.planned.length > 0) await opts.beforeExecute?.({ current: run.current, files: run.planned });
+    if (run.planned.length > 0) await opts.beforeExecute?.({ current: run.current, files: run.planned, pending: pendingFiles(run) });
     await executeRun(driver, run, { ...ctx, history: run.history });
     const lastRevision = [...run.history.values()].at(-1);
     return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true, lastRevision };
