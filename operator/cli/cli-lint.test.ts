@@ -127,6 +127,15 @@ describe('migrate lint: which files', () => {
     assert.equal(unique?.live, '1 duplicated value (2 rows)');
   });
 
+  it('--url: a partially applied file is linted from its first unapplied statement', async () => {
+    const p = await project({ '1_a.sql': 'CREATE TABLE a (c int);\nDROP TABLE a;\nINSERT INTO nope VALUES (1);\nCREATE TABLE b (c int);\n' });
+    assert.equal((await run('migrate', 'apply', '--url', p.url, '--dir', p.dir, '--tx-mode', 'none')).code, ExitCode.Failed);
+    const { code, doc } = await lintJson('--dir', p.dir, '--url', p.url);
+    assert.equal(code, ExitCode.Ok);
+    assert.deepEqual(doc.files.map((f) => [f.name, f.statements, f.findings.length]), [['1_a.sql', 2, 0]]);
+    assert.equal(doc.planHash, expectedHash(p.path, ['1_a.sql']));
+  });
+
   it('--url: a table the plan creates first "does not exist yet"', async () => {
     const p = await project({ '1_a.sql': 'CREATE TABLE a (id int);\n', '2_b.sql': 'DROP TABLE a;\n' });
     const { doc } = await lintJson('--dir', p.dir, '--url', p.url);
