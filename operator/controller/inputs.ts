@@ -3,11 +3,13 @@
  * - `observedHash` (status.observed_hash): the content that decides what is
  *   applied (the target without its password, the directory's atlas.sum
  *   total, the apply options), stable across operator restarts;
- * - `inputsKey`: what the watches can see changed (generation and the
- *   resourceVersions of referenced Secrets and ConfigMaps), so an idle
- *   resync can tell "nothing changed" without reading any of them.
+ * - `inputsKey`: what the watches can see changed (generation, the
+ *   approval annotation and the resourceVersions of referenced Secrets and
+ *   ConfigMaps), so an idle resync can tell "nothing changed" without
+ *   reading any of them.
  */
 import { createHash } from 'node:crypto';
+import { approvedPlanOf } from '../api/approval';
 import type { MigrationDirectory } from '../migrate/directory';
 import type { MigrationOptions } from './steps/read-spec';
 import type { Target } from './steps/resolve-target';
@@ -28,7 +30,17 @@ export function observedHash(target: Target, directory: MigrationDirectory, opti
   return h.digest('hex');
 }
 
-/** `uid/generation` plus each referenced object's resourceVersion (`-` when it does not exist). */
-export function inputsKey(uid: string, generation: number, refs: readonly string[], versionOf: (ref: string) => string | undefined): string {
-  return [`${uid}/${generation}`, ...refs.map((r) => `${r}@${versionOf(r) ?? '-'}`)].join(' ');
+/**
+ * What of the resource itself is input: `uid/generation`, plus the approved
+ * plan hash when annotated. Annotations do not bump the generation, and an
+ * approval must wake the resource it names.
+ */
+export function resourceIdentity(metadata: { readonly uid?: string; readonly generation?: number }): string {
+  const approved = approvedPlanOf(metadata);
+  return `${metadata.uid ?? ''}/${metadata.generation ?? 0}${approved === undefined ? '' : ` approved=${approved}`}`;
+}
+
+/** The resource's identity plus each referenced object's resourceVersion (`-` when it does not exist). */
+export function inputsKey(identity: string, refs: readonly string[], versionOf: (ref: string) => string | undefined): string {
+  return [identity, ...refs.map((r) => `${r}@${versionOf(r) ?? '-'}`)].join(' ');
 }

@@ -101,7 +101,7 @@ export interface GaugeSources {
 
 export function createMetrics(sources: GaugeSources): OperatorMetrics {
   const recorded = {
-    reconciles: new Counter('atlas_migrator_reconcile_total', 'Reconciles by result: applied, unchanged, dry_run, failed.'),
+    reconciles: new Counter('atlas_migrator_reconcile_total', 'Reconciles by result: applied, unchanged, dry_run, approval_pending, failed.'),
     reconcileErrors: new Counter('atlas_migrator_reconcile_errors_total', 'Failed reconciles by condition reason.'),
     reconcileSeconds: new Histogram('atlas_migrator_reconcile_duration_seconds', 'Time spent in one reconcile.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]),
     filesApplied: new Counter('atlas_migrator_migration_files_applied_total', 'Migration files applied.'),

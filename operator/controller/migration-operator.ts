@@ -13,12 +13,14 @@ import { API_GROUP, API_VERSION, PLURAL } from '../api/atlasmigration-schema';
 import { openDriver } from '../migrate/dialects/registry';
 import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
 import { EventRecorder } from './event-recorder';
+import { resourceIdentity } from './inputs';
 import { KeyedMutex } from './keyed-mutex';
 import { KubeClient } from './kube/api-client';
 import { ListWatch, type KubeObject, type WatchEventType } from './kube/list-watch';
 import { AtlasMigrationApi, CoreObjectReader, type AtlasMigrationObject } from './kube/resources';
 import type { Logger } from './logger';
 import { createMetrics, type OperatorMetrics } from './metrics';
+import { migrateLint } from './plan-linter';
 import { Reconciler, type Trigger } from './reconciler';
 import { refKey, ReferenceIndex, type ReferencedKind } from './reference-index';
 import type { BackoffSettings } from './requeue-policy';
@@ -62,7 +64,7 @@ export class MigrationOperator extends Operator {
   readonly client: KubeClient;
   readonly metrics: OperatorMetrics;
   private readonly watches = new Map<string, ListWatch>();
-  /** `uid/generation` last seen per key: a change of either (an edit, a re-creation) is work. */
+  /** `uid/generation` (and the approved plan) last seen per key: a change of any (an edit, a re-creation, an approval) is work. */
   private readonly generations = new Map<string, string>();
   private readonly queue: WorkQueue<Trigger>;
   private readonly reconciler: Reconciler;
@@ -98,6 +100,7 @@ export class MigrationOperator extends Operator {
       status: new StatusWriter(resources),
       events: new EventRecorder(this.client, log),
       openDriver: (url) => openDriver(url),
+      linter: migrateLint,
       log,
       scrubber,
       databases: new KeyedMutex(),
@@ -197,10 +200,11 @@ export class MigrationOperator extends Operator {
       return Promise.resolve();
     }
     const meta = (event.object as KubeObject).metadata;
-    const identity = `${meta.uid ?? ''}/${meta.generation ?? 0}`;
+    const identity = resourceIdentity(meta);
     const before = this.generations.get(key);
     this.generations.set(key, identity);
     // Status writes (ours included) change the resourceVersion but not the generation: nothing to do for them.
+    // The approval annotation is part of the identity: `kubectl annotate` wakes exactly that resource.
     if (before !== identity || meta.deletionTimestamp !== undefined) this.enqueue(key, 'change');
     return Promise.resolve();
   }

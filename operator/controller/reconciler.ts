@@ -5,21 +5,30 @@
  * requeue policy. Level-triggered: it compares the cluster and the
  * database with what it remembers, never trusts the event that woke it.
  */
+import { approvedPlanOf } from '../api/approval';
 import { conditionTrue } from '../api/conditions';
 import { CONDITION_TYPES, Reason } from '../api/reasons';
-import type { ApplyResult } from '../migrate/apply';
+import type { ApplyResult, ExecutionPlan } from '../migrate/apply';
 import type { Driver } from '../migrate/dialects/driver';
+import type { DialectName } from '../migrate/dialects/syntax';
+import { decideApproval } from './approval-gate';
+import { heldConditionMessage, heldEventMessage } from './approval-messages';
 import type { Logger } from './logger';
-import { inputsKey, observedHash } from './inputs';
+import { inputsKey, observedHash, resourceIdentity } from './inputs';
 import type { AtlasMigrationApi, AtlasMigrationObject } from './kube/resources';
 import type { KeyedMutex } from './keyed-mutex';
 import type { OperatorMetrics } from './metrics';
+import type { PlanLinter } from './plan-linter';
+import { reviewPlan, type PlanReview } from './plan-review';
+import { planStatus, type PlanStatus } from './plan-status';
+import { ProgressingAnnouncement } from './progressing-announcement';
 import { ProgressReporter } from './progress-reporter';
 import { referencesOf, type ReferenceIndex } from './reference-index';
 import { nextStep, type BackoffSettings, type NextStep } from './requeue-policy';
 import type { SecretScrubber } from './secret-scrubber';
-import { dryRunPatch, failurePatch, progressingPatch, readyPatch, versionAfter, type PatchBase } from './status-patches';
+import { approvalPendingPatch, dryRunPatch, failurePatch, progressingPatch, readyPatch, versionAfter, type PatchBase } from './status-patches';
 import type { ComputeStatus, StatusWriter } from './status-writer';
+import { ApprovalHeldError } from './steps/approval-held';
 import { classify, migrateDatabase } from './steps/migrate-database';
 import type { ObjectReader } from './steps/object-reader';
 import { readDirectory } from './steps/read-directory';
@@ -48,6 +57,8 @@ export interface ReconcilerDeps {
   readonly status: StatusWriter;
   readonly events: EventRecorder;
   readonly openDriver: (url: string) => Driver;
+  /** Lints a plan for the approval gate and status.plan. */
+  readonly linter: PlanLinter;
   readonly log: Logger;
   readonly scrubber: SecretScrubber;
   readonly databases: KeyedMutex;
@@ -64,7 +75,8 @@ export interface ReconcilerDeps {
 /** What the last attempt on a resource established, to keep idle resyncs cheap. */
 interface Remembered {
   readonly inputsKey: string;
-  readonly outcome: 'ready' | 'dry-run' | 'retrying' | 'stalled';
+  /** `held`: the plan waits for approval (re-planned on a resync: the database may have moved). */
+  readonly outcome: 'ready' | 'dry-run' | 'retrying' | 'stalled' | 'held';
   /** Only for `ready`: where to look, and what the last revision should be. */
   readonly url?: string;
   readonly schema?: string;
@@ -74,38 +86,6 @@ interface Remembered {
 }
 
 const CLUSTER_SIDE: ReadonlySet<string> = new Set([Reason.InvalidSpec, Reason.UnsupportedField, Reason.ResolvingTarget, Reason.ReadingMigrationData]);
-
-/**
- * When the Ready=False/Reconciling write happens before a run: at once for
- * a resource that is Ready now (so nobody reads a stale Ready while files
- * are applied, as Atlas does), after `delayMs` for one that is not (a quick
- * first run then costs one status write instead of two; a long one still
- * shows its progress).
- */
-class ProgressingAnnouncement {
-  private timer: NodeJS.Timeout | undefined;
-  private pending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly urgent: boolean,
-    private readonly delayMs: number,
-    private readonly onError: (e: unknown) => void,
-  ) {}
-
-  async announce(write: () => Promise<void>): Promise<void> {
-    if (this.urgent) return write();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pending = write().catch(this.onError);
-    }, this.delayMs);
-  }
-
-  /** Cancels a write not yet made and waits for one in flight. */
-  async settle(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.pending;
-  }
-}
 
 function splitKey(key: string): [string, string] {
   const i = key.indexOf('/');
@@ -121,6 +101,26 @@ interface Attempt {
   spec?: ReadSpec;
   target?: Target;
   hash?: string;
+  /** Failed attempts carried into this one (0 after an input change). */
+  failed?: number;
+  /** The plan as reviewed under the lock, once known. */
+  reviewed?: { readonly review: PlanReview; readonly approved: boolean };
+}
+
+/** What a run of the migrate step needs, established by the earlier steps. */
+interface MigrateInputs {
+  readonly spec: ReadSpec;
+  readonly target: Target;
+  readonly hash: string;
+  readonly directory: Parameters<typeof migrateDatabase>[0]['directory'];
+  readonly failed: number;
+}
+
+/** What beforeExecute works with, besides the attempt. */
+interface PlanContext {
+  readonly plan: ExecutionPlan;
+  readonly dialect: DialectName;
+  readonly progressing: ProgressingAnnouncement;
 }
 
 export class Reconciler {
@@ -147,7 +147,7 @@ export class Reconciler {
     }
     const refs = referencesOf(cached.metadata.namespace, cached.spec as never);
     this.deps.index.set(key, refs);
-    const inputs = inputsKey(cached.metadata.uid, cached.metadata.generation, refs, this.deps.refVersion);
+    const inputs = inputsKey(resourceIdentity(cached.metadata), refs, this.deps.refVersion);
     const mem = this.memory.get(key);
     if (mem !== undefined && mem.inputsKey === inputs && (await this.unchanged(key, mem, trigger))) {
       this.deps.metrics.reconciles.inc({ result: 'unchanged' });
@@ -164,6 +164,7 @@ export class Reconciler {
       case 'stalled':
         return mem.waitsForCluster === true || trigger !== 'resync';
       case 'dry-run':
+      case 'held':
         return trigger !== 'resync';
       case 'ready':
         return trigger !== 'resync' || (await this.databaseUnmoved(key, mem));
@@ -201,6 +202,7 @@ export class Reconciler {
     try {
       return await this.run(a);
     } catch (e) {
+      if (e instanceof ApprovalHeldError) return await this.hold(a, e);
       return await this.fail(a, classify(e), trigger);
     } finally {
       this.deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
@@ -235,6 +237,7 @@ export class Reconciler {
     const { directory } = await readDirectory(a.spec.spec, namespace, this.deps.reader);
     a.hash = observedHash(a.target, directory, a.spec.options);
     const failed = this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0);
+    a.failed = failed;
     const { spec, target, hash } = a as Required<Attempt>;
     const { result, schema } = await this.deps.databases.run(target.database, () => this.migrate(a, { spec, target, hash, directory, failed }));
     try {
@@ -248,7 +251,7 @@ export class Reconciler {
     return {};
   }
 
-  private async migrate(a: Attempt, r: { spec: ReadSpec; target: Target; hash: string; directory: Parameters<typeof migrateDatabase>[0]['directory']; failed: number }): Promise<{ result: ApplyResult; schema: string }> {
+  private async migrate(a: Attempt, r: MigrateInputs): Promise<{ result: ApplyResult; schema: string }> {
     const { namespace, name } = a.resource.metadata;
     const driver = this.deps.openDriver(r.target.url);
     const progressing = new ProgressingAnnouncement(conditionTrue(a.latest.status, CONDITION_TYPES.Ready), this.deps.settings.progressIntervalMs, (e) =>
@@ -267,11 +270,7 @@ export class Reconciler {
           reporter.onEvent(e);
           if (e.type === 'statement-done') this.deps.metrics.statementsApplied.inc();
         },
-        beforeExecute: async (plan) => {
-          if (r.spec.options.dryRun) return;
-          this.deps.log.info({ resource: a.key, target: r.target.parsed.redacted, from: plan.current ?? null, files: plan.files.length }, 'applying');
-          await progressing.announce(() => this.writeStatus(a, (fresh) => progressingPatch({ ...this.base(a), previous: fresh.status?.conditions }, plan, r.hash, r.failed)));
-        },
+        beforeExecute: (plan) => this.beforeExecute(a, r, { plan, dialect: driver.dialect, progressing }),
         signal: this.deps.shutdown,
       });
       return { result, schema: r.spec.options.revisionsSchema ?? driver.defaultRevisionsSchema() };
@@ -282,12 +281,57 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Under the lock, before the first statement: review the plan (lint, plan
+   * hash), then hold it (throw; apply releases the lock having changed
+   * nothing) or announce the run with status.plan. A dry run is reviewed
+   * and never held.
+   */
+  private async beforeExecute(a: Attempt, r: MigrateInputs, at: PlanContext): Promise<void> {
+    const { approval, options } = r.spec;
+    const review = reviewPlan(at.plan, { dialect: at.dialect, linter: this.deps.linter, destructiveCodes: approval.destructiveCodes ?? this.deps.linter.defaultDestructive });
+    const approvedPlan = approvedPlanOf(a.resource.metadata);
+    a.reviewed = { review, approved: approvedPlan === review.hash };
+    if (options.dryRun) return;
+    const decision = decideApproval({ policy: approval.policy, filesPending: review.files.length, destructive: review.destructive.length, planHash: review.hash, approvedPlan });
+    if (decision.kind === 'held') throw new ApprovalHeldError(review, decision);
+    const log = { resource: a.key, target: r.target.parsed.redacted, from: at.plan.current ?? null, files: at.plan.files.length, plan: review.hash, findings: review.findings.length, approval: decision.kind };
+    this.deps.log.info(log, 'applying');
+    const shown = planStatus(review, a.reviewed.approved);
+    // A plan with findings is published before anything runs, so a reviewer always sees what ran.
+    const now = review.findings.length > 0;
+    await at.progressing.announce(() => this.writeStatus(a, (fresh) => progressingPatch({ ...this.base(a), previous: fresh.status?.conditions }, at.plan, r.hash, r.failed, shown)), now);
+  }
+
+  /** The plan waits for approval: not a failure (no count, no backoff); said once per plan in an event. */
+  private async hold(a: Attempt, held: ApprovalHeldError): Promise<ReconcileResult> {
+    const { namespace, name } = a.resource.metadata;
+    const { review, decision } = held;
+    const message = this.deps.scrubber.scrub(heldConditionMessage({ namespace, name }, review, decision));
+    const said = a.resource.status?.conditions?.find((c) => c.type === CONDITION_TYPES.Ready);
+    // The message names the plan and any stale approval: the same message means the same news.
+    const news = said?.reason !== Reason.ApprovalPending || said.message !== message;
+    this.deps.metrics.reconciles.inc({ result: 'approval_pending' });
+    this.deps.log.info({ resource: a.key, plan: review.hash, findings: review.findings.length, destructive: review.destructive.length, staleApproval: decision.staleApproval ?? null }, 'waiting for approval');
+    try {
+      const waiting = { message, review, hash: a.hash ?? '', failed: a.failed ?? 0 };
+      await this.writeStatus(a, (fresh) => approvalPendingPatch({ ...this.base(a), previous: fresh.status?.conditions }, waiting));
+    } catch (e) {
+      this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'status write failed');
+      this.memory.delete(a.key);
+      return { requeueAfterMs: this.deps.settings.backoff.baseMs };
+    }
+    if (news) await this.deps.events.record(a.resource, 'Warning', Reason.ApprovalPending, this.deps.scrubber.scrub(heldEventMessage({ namespace, name }, review, decision)));
+    this.remember(a.key, { inputsKey: a.inputsKey, outcome: 'held' });
+    return {};
+  }
+
   private async finish(a: Attempt, result: ApplyResult, schema: string): Promise<void> {
     const { spec, target, hash } = a as Required<Attempt>;
     const dry = spec.options.dryRun && result.files.length > 0;
     await this.writeStatus(a, (fresh) => {
       const base = { ...this.base(a), previous: fresh.status?.conditions };
-      return dry ? dryRunPatch(base, result, hash) : readyPatch(base, result, hash, spec.unused);
+      return dry ? dryRunPatch(base, result, hash, this.reviewedPlan(a)) : readyPatch(base, result, hash, spec.unused);
     });
     const version = versionAfter(result);
     if (dry) {
@@ -308,6 +352,10 @@ export class Reconciler {
       schema,
       ...(version === undefined ? {} : { lastVersion: version }),
     });
+  }
+
+  private reviewedPlan(a: Attempt): PlanStatus | undefined {
+    return a.reviewed === undefined ? undefined : planStatus(a.reviewed.review, a.reviewed.approved);
   }
 
   private async fail(a: Attempt, error: StepError, trigger: Trigger): Promise<ReconcileResult> {

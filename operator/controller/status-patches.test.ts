@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { Reason } from '../api/reasons';
 import type { ApplyResult } from '../migrate/apply';
 import { makeRevision } from '../migrate/dialects/revision';
-import { dryRunPatch, failurePatch, progressingPatch, readyPatch } from './status-patches';
+import type { Finding } from '../migrate/lint/finding';
+import type { PlanReview } from './plan-review';
+import { planStatus } from './plan-status';
+import { approvalPendingPatch, dryRunPatch, failurePatch, progressingPatch, readyPatch } from './status-patches';
 import { StepError } from './steps/step-error';
 
 const base = { generation: 2, previous: undefined, now: new Date('2026-03-01T10:00:00Z'), scrub: (t: string) => t.replaceAll('hunter2', 'xxxxx') };
@@ -51,5 +54,62 @@ describe('status patches', () => {
     const gaveUp = failurePatch(base, { error, failed: 21, next: { action: 'give-up' }, backoffLimit: 20, hash: 'h' });
     assert.match(ready(gaveUp)?.message ?? '', /gave up after 21 attempts, backoffLimit 20/);
     assert.equal(gaveUp.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+  });
+
+  it('ready clears the plan; failures keep it', () => {
+    assert.equal(readyPatch(base, result({}), 'h', []).plan, null);
+    const error = new StepError(Reason.Migrating, 'transient', 'x');
+    assert.ok(!('plan' in failurePatch(base, { error, failed: 1, next: { action: 'retry', afterMs: 1000 }, backoffLimit: 20, hash: 'h' })));
+  });
+});
+
+describe('status.plan', () => {
+  const finding = (i: number): Finding => ({ code: i % 2 === 0 ? 'DS102' : 'MF103', file: `${(i % 3) + 1}.sql`, line: i + 1, statement: i + 1, message: `m${i}`, subject: { kind: 'table', table: 't' } });
+  const review = (files: number, findings: number): PlanReview => {
+    const all = Array.from({ length: findings }, (_, i) => finding(i));
+    return { hash: 'abc', current: '1', files: Array.from({ length: files }, (_, i) => file(String(i + 1))), findings: all, destructive: all.filter((f) => f.code === 'DS102') };
+  };
+
+  it('lists files with their finding counts and findings without their subjects', () => {
+    const p = planStatus(review(3, 4), true);
+    assert.deepEqual(p, {
+      hash: 'abc',
+      from: '1',
+      filesTotal: 3,
+      files: [
+        { name: '1.sql', version: '1', statements: 1, findings: 2 },
+        { name: '2.sql', version: '2', statements: 1, findings: 1 },
+        { name: '3.sql', version: '3', statements: 1, findings: 1 },
+      ],
+      findingsTotal: 4,
+      findings: [0, 1, 2, 3].map((i) => ({ code: i % 2 === 0 ? 'DS102' : 'MF103', file: `${(i % 3) + 1}.sql`, line: i + 1, statement: i + 1, message: `m${i}` })),
+      truncated: false,
+      approved: true,
+      destructive: 2,
+    });
+  });
+
+  it('caps each list at 20 and says so; the totals count everything', () => {
+    for (const [files, findings, truncated] of [[20, 20, false], [21, 0, true], [1, 21, true]] as const) {
+      const p = planStatus(review(files, findings), false);
+      assert.deepEqual([p.files?.length, p.findings?.length, p.filesTotal, p.findingsTotal, p.truncated], [Math.min(files, 20), Math.min(findings, 20), files, findings, truncated]);
+    }
+  });
+
+  it('has no `from` on an empty history', () => {
+    assert.ok(!('from' in planStatus({ ...review(1, 0), current: undefined }, false)));
+  });
+
+  it('approval pending: Ready=False/ApprovalPending, the unapproved plan, the pending versions, failed unchanged', () => {
+    const p = approvalPendingPatch(base, { message: 'Plan abc waits (hunter2)', review: review(2, 1), hash: 'h', failed: 2 });
+    assert.deepEqual(p.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`), ['Ready=False/ApprovalPending', 'Reconciling=True/ApprovalPending', 'Stalled=False/ApprovalPending']);
+    assert.equal(ready(p)?.message, 'Plan abc waits (xxxxx)');
+    assert.deepEqual([p.plan?.approved, p.plan?.hash, p.pendingVersions, p.pendingCount, p.failed, p.lastAppliedVersion, p.progress], [false, 'abc', ['1', '2'], 2, 2, '1', null]);
+  });
+
+  it('progressing and dry run publish the plan they are given', () => {
+    const shown = planStatus(review(1, 1), true);
+    assert.equal(progressingPatch(base, { current: undefined, files: [file('1')] }, 'h', 0, shown).plan, shown);
+    assert.equal(dryRunPatch(base, result({ files: [file('1')], dryRun: true }), 'h', shown).plan, shown);
   });
 });

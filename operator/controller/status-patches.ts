@@ -7,6 +7,8 @@ import { conditionsFor, type Condition, type Outcome } from '../api/conditions';
 import type { ApplyResult } from '../migrate/apply';
 import type { PlannedFile } from '../migrate/events';
 import type { StatusPatch } from './kube/resources';
+import type { PlanReview } from './plan-review';
+import { planStatus, type PlanStatus } from './plan-status';
 import type { NextStep } from './requeue-policy';
 import type { StepError } from './steps/step-error';
 
@@ -40,7 +42,8 @@ function withConditions(base: PatchBase, outcome: Outcome, rest: StatusPatch): S
   return { observedGeneration: base.generation, conditions: conditionsFor(scrubbed, base.previous, base.generation, base.now), ...rest };
 }
 
-export function progressingPatch(base: PatchBase, plan: { current: string | undefined; files: readonly PlannedFile[] }, hash: string, failed: number): StatusPatch {
+/** `reviewed`: status.plan, published with the run so a reviewer sees what is being applied. */
+export function progressingPatch(base: PatchBase, plan: { current: string | undefined; files: readonly PlannedFile[] }, hash: string, failed: number, reviewed?: PlanStatus): StatusPatch {
   const from = plan.current === undefined ? 'an empty history' : `version ${plan.current}`;
   const message = `Applying ${plural(plan.files.length, 'migration file')} from ${from}: ${versions(plan.files)}`;
   return withConditions(base, { kind: 'progressing', message }, {
@@ -48,6 +51,30 @@ export function progressingPatch(base: PatchBase, plan: { current: string | unde
     failed,
     pendingVersions: plan.files.map((f) => f.version),
     pendingCount: plan.files.length,
+    ...(reviewed === undefined ? {} : { plan: reviewed }),
+  });
+}
+
+export interface HeldPlan {
+  /** The Ready message (approval-messages.ts). */
+  readonly message: string;
+  readonly review: PlanReview;
+  readonly hash: string;
+  /** Unchanged by waiting: holding is not a failed attempt. */
+  readonly failed: number;
+}
+
+/** Ready=False/ApprovalPending with the plan, unapproved; nothing was applied. */
+export function approvalPendingPatch(base: PatchBase, held: HeldPlan): StatusPatch {
+  const { review } = held;
+  return withConditions(base, { kind: 'approval-pending', message: held.message }, {
+    ...(review.current === undefined ? {} : { lastAppliedVersion: review.current }),
+    observed_hash: held.hash,
+    failed: held.failed,
+    pendingVersions: review.files.map((f) => f.version),
+    pendingCount: review.files.length,
+    progress: null,
+    plan: planStatus(review, false),
   });
 }
 
@@ -71,10 +98,11 @@ export function readyPatch(base: PatchBase, result: ApplyResult, hash: string, u
     pendingVersions: [],
     pendingCount: 0,
     progress: null,
+    plan: null,
   });
 }
 
-export function dryRunPatch(base: PatchBase, result: ApplyResult, hash: string): StatusPatch {
+export function dryRunPatch(base: PatchBase, result: ApplyResult, hash: string, reviewed?: PlanStatus): StatusPatch {
   const message = `Dry run: ${plural(result.files.length, 'migration file')} would be applied from ${result.current ?? 'an empty history'}: ${versions(result.files)}; nothing was changed`;
   return withConditions(base, { kind: 'dry-run', message }, {
     ...(result.current === undefined ? {} : { lastAppliedVersion: result.current }),
@@ -83,6 +111,7 @@ export function dryRunPatch(base: PatchBase, result: ApplyResult, hash: string):
     pendingVersions: result.files.map((f) => f.version),
     pendingCount: result.files.length,
     progress: null,
+    ...(reviewed === undefined ? {} : { plan: reviewed }),
   });
 }
 

@@ -9,6 +9,7 @@ import type { Driver } from '../../migrate/dialects/driver';
 import { DriverError, type DriverErrorCode } from '../../migrate/dialects/errors';
 import { MigrateError, type MigrateErrorCode } from '../../migrate/errors';
 import type { MigrationDirectory } from '../../migrate/directory';
+import { ApprovalHeldError } from './approval-held';
 import type { MigrationOptions } from './read-spec';
 import { StepError } from './step-error';
 
@@ -64,6 +65,7 @@ export async function migrateDatabase(r: MigrateRequest): Promise<ApplyResult> {
       signal: r.signal,
     });
   } catch (e) {
-    throw classify(e);
+    // Waiting for approval is not a failure of this step: the reconciler reports it as it is.
+    throw e instanceof ApprovalHeldError ? e : classify(e);
   }
 }

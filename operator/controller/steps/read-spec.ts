@@ -10,6 +10,7 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from '../../migrate/apply';
 import { parseGoDuration } from '../../migrate/go-duration';
 import type { ExecOrder } from '../../migrate/planner';
 import type { TxMode } from '../../migrate/txmode';
+import { approvalErrors, approvalSettings, type ApprovalSettings } from './approval-settings';
 import { StepError } from './step-error';
 
 export interface MigrationOptions {
@@ -26,6 +27,8 @@ export interface MigrationOptions {
 export interface ReadSpec {
   readonly spec: AtlasMigrationSpec;
   readonly options: MigrationOptions;
+  /** The approval gate (spec.approval); kept out of the apply options, which fingerprint what is applied. */
+  readonly approval: ApprovalSettings;
   /** Fields accepted for compatibility but not used; said in the Ready message so nobody is misled. */
   readonly unused: readonly string[];
 }
@@ -66,6 +69,7 @@ function semanticErrors(spec: AtlasMigrationSpec): string[] {
   if (c !== undefined && (c.host ?? '') === '' && c.hostFrom === undefined) errors.push('spec.credentials: host or hostFrom is required');
   if (spec.lockTimeout !== undefined && parseGoDuration(spec.lockTimeout) === undefined) errors.push(`spec.lockTimeout: ${JSON.stringify(spec.lockTimeout)} is not a duration`);
   if (spec.baseline !== undefined && spec.baseline === '') errors.push('spec.baseline: must not be empty');
+  errors.push(...approvalErrors(spec));
   return errors;
 }
 
@@ -82,6 +86,7 @@ export function readSpec(resource: { spec?: unknown }, name: string): ReadSpec {
   return {
     spec,
     unused: unusedFields(spec),
+    approval: approvalSettings(spec),
     options: {
       revisionsSchema: spec.revisionsSchema === '' ? undefined : spec.revisionsSchema,
       baseline: spec.baseline,

@@ -54,6 +54,34 @@ describe('readSpec', () => {
   });
 });
 
+describe('readSpec: spec.approval', () => {
+  const withApproval = (approval: object) => ({ spec: { url: 'x', dir: { local: {} }, approval } });
+
+  it('absent: policy Never and the linter\'s default destructive set', () => {
+    assert.deepEqual(readSpec({ spec: { url: 'x', dir: { local: {} } } }, 'ns/m').approval, { policy: 'Never', destructiveCodes: undefined });
+    assert.deepEqual(readSpec(withApproval({}), 'ns/m').approval, { policy: 'Never', destructiveCodes: undefined });
+  });
+
+  it('keeps the policy and the codes as given', () => {
+    const codes = ['DS*', 'CD101', 'BC1*', 'KM10*', '*'];
+    assert.deepEqual(readSpec(withApproval({ policy: 'Destructive', destructiveCodes: codes }), 'ns/m').approval, { policy: 'Destructive', destructiveCodes: codes });
+  });
+
+  it('an unknown policy or a code that is not a code or prefix is refused, naming the field and the value', () => {
+    assert.throws(() => readSpec(withApproval({ policy: 'Sometimes' }), 'ns/m'), stepError('InvalidSpec', 'permanent', /spec\.approval\.policy: must be one of Never, Destructive, Always/));
+    assert.throws(
+      () => readSpec(withApproval({ policy: 'Destructive', destructiveCodes: ['DS102', 'XX101', 'DS1', ' DS102', ''] }), 'ns/m'),
+      stepError(
+        'InvalidSpec',
+        'permanent',
+        /^ns\/m: invalid spec: spec\.approval\.destructiveCodes\[1\]: "XX101" is not a known lint code \(e\.g\. DS102\) or a prefix of one ending in \* \(e\.g\. DS\*\); spec\.approval\.destructiveCodes\[2\]: "DS1" is not .*\[3\]: " DS102" is not .*\[4\]: "" is not/,
+      ),
+    );
+    // Codes match case-insensitively, as in `migrate lint`.
+    assert.deepEqual(readSpec(withApproval({ destructiveCodes: ['ds102', 'km*'] }), 'ns/m').approval.destructiveCodes, ['ds102', 'km*']);
+  });
+});
+
 describe('resolveTarget', () => {
   const spec = (over: object) => ({ dir: { local: {} }, ...over });
 
