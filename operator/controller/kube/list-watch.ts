@@ -10,6 +10,7 @@
  * included; bookmarks keep the resourceVersion fresh; a watchdog aborts a
  * stream that stays silent past the server's own timeout.
  */
+import type { IncomingMessage } from 'node:http';
 import { CodedError } from '../../migrate/dialects/coded-error';
 import { ApiError, apiError, readBody, resourcePath, type KubeClient, type ResourceRef } from './api-client';
 
@@ -50,7 +51,21 @@ export interface ListWatchOptions {
   readonly timeoutSeconds?: number;
   /** Reconnect backoff. Default 200 ms doubling to 30 s. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Time and timers (backoff, watchdog); tests drive them by hand. Default the real ones. */
+  readonly clock?: WatchClock;
 }
+
+export interface WatchClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: WatchClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** The resourceVersion is too old (410 Gone): list again. */
 class GoneError extends CodedError<'Gone'> {
@@ -58,6 +73,12 @@ class GoneError extends CodedError<'Gone'> {
 }
 
 const PAGE_SIZE = '500';
+/**
+ * A watch that ends sooner than this having delivered nothing is a failure,
+ * not the server's timeout (client-go's rule): a proxy or server closing
+ * every watch at once would otherwise be re-opened in a tight loop.
+ */
+const SHORTEST_WATCH_MS = 1000;
 
 function keyOf(meta: ObjectMeta): string {
   return meta.namespace === undefined ? meta.name : `${meta.namespace}/${meta.name}`;
@@ -85,6 +106,9 @@ export class ListWatch {
   private current: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private markSynced: () => void = () => undefined;
+  private readonly clock: WatchClock;
+  /** Lines received on any stream (events, bookmarks, errors). */
+  private lines = 0;
   /** Resolves after the first complete list. */
   readonly synced: Promise<void>;
   /** When the stream last proved alive (list, event or bookmark), ms since the epoch. */
@@ -94,6 +118,7 @@ export class ListWatch {
 
   constructor(private readonly opts: ListWatchOptions) {
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
+    this.clock = opts.clock ?? realClock;
   }
 
   start(): void {
@@ -156,9 +181,9 @@ export class ListWatch {
     return new Promise((resolve) => {
       const abort = new AbortController();
       this.current = abort;
-      const t = setTimeout(resolve, ms);
+      const t = this.clock.setTimeout(resolve, ms);
       abort.signal.addEventListener('abort', () => {
-        clearTimeout(t);
+        this.clock.clearTimeout(t);
         resolve();
       });
     });
@@ -186,11 +211,15 @@ export class ListWatch {
     const seen = new Map<string, KubeObject>();
     let cont: string | undefined;
     let listVersion = '';
+    // stop() aborts a list too: an API server that hangs must not hold shutdown for the request timeout.
+    const abort = new AbortController();
+    this.current = abort;
     do {
       const path = resourcePath(this.opts.resource, { labelSelector: this.opts.labelSelector, limit: PAGE_SIZE, continue: cont });
       const page = await this.opts.client.json<{ metadata: { resourceVersion: string; continue?: string }; items: KubeObject[] | null }>({
         method: 'GET',
         path,
+        signal: abort.signal,
         ...(this.accept(true) === undefined ? {} : { accept: this.accept(true) }),
       });
       for (const item of page.items ?? []) if (isObject(item)) seen.set(keyOf(item.metadata), this.keep(item));
@@ -210,7 +239,7 @@ export class ListWatch {
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('MODIFIED', obj);
     }
     this.resourceVersion = listVersion;
-    this.lastActivity = Date.now();
+    this.lastActivity = this.clock.now();
     this.markSynced();
   }
 
@@ -219,6 +248,31 @@ export class ListWatch {
     const timeoutSeconds = this.opts.timeoutSeconds ?? 300;
     const abort = new AbortController();
     this.current = abort;
+    // A stream silent past the server's timeout (plus slack) is dead: abort it and reconnect.
+    // Armed before the request: a server that never answers the watch is as dead as one that stops talking.
+    const silentMs = (timeoutSeconds + 30) * 1000;
+    let watchdog = this.clock.setTimeout(() => abort.abort(), silentMs);
+    const openedAt = this.clock.now();
+    const linesBefore = this.lines;
+    let buffered = '';
+    try {
+      const res = await this.openWatch(timeoutSeconds, abort.signal);
+      for await (const chunk of res) {
+        this.clock.clearTimeout(watchdog);
+        watchdog = this.clock.setTimeout(() => abort.abort(), silentMs);
+        buffered = this.handleLines(buffered + (chunk as Buffer).toString('utf8'));
+      }
+    } catch (e) {
+      throw abort.signal.aborted && !this.stopped ? new Error('watch stream silent for too long', { cause: e }) : e;
+    } finally {
+      this.clock.clearTimeout(watchdog);
+    }
+    if (abort.signal.aborted && !this.stopped) throw new Error('watch stream silent for too long');
+    if (this.lines === linesBefore && this.clock.now() - openedAt < SHORTEST_WATCH_MS) throw new Error('watch closed at once with no events');
+  }
+
+  /** Opens the stream from the last resourceVersion; an answer other than 200 is thrown (410 as GoneError). */
+  private async openWatch(timeoutSeconds: number, signal: AbortSignal): Promise<IncomingMessage> {
     const path = resourcePath(this.opts.resource, {
       watch: '1',
       resourceVersion: this.resourceVersion,
@@ -226,24 +280,12 @@ export class ListWatch {
       timeoutSeconds: String(timeoutSeconds),
       labelSelector: this.opts.labelSelector,
     });
-    const res = await this.opts.client.open({ method: 'GET', path, signal: abort.signal, ...(this.accept(false) === undefined ? {} : { accept: this.accept(false) }) });
+    const res = await this.opts.client.open({ method: 'GET', path, signal, ...(this.accept(false) === undefined ? {} : { accept: this.accept(false) }) });
     if (res.statusCode !== 200) {
       const err = apiError(res.statusCode ?? 0, await readBody(res), `watch ${this.what}`);
       throw err.status === 410 ? new GoneError(err.message) : err;
     }
-    // A stream silent past the server's timeout (plus slack) is dead: abort it and reconnect.
-    let watchdog = setTimeout(() => abort.abort(), (timeoutSeconds + 30) * 1000);
-    let buffered = '';
-    try {
-      for await (const chunk of res) {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => abort.abort(), (timeoutSeconds + 30) * 1000);
-        buffered = this.handleLines(buffered + (chunk as Buffer).toString('utf8'));
-      }
-    } finally {
-      clearTimeout(watchdog);
-    }
-    if (abort.signal.aborted && !this.stopped) throw new Error('watch stream silent for too long');
+    return res;
   }
 
   /** Handles every complete line; returns the incomplete rest. */
@@ -258,10 +300,11 @@ export class ListWatch {
   }
 
   private handleLine(line: string): void {
+    this.lines++;
     const event = JSON.parse(line) as { type: string; object: unknown };
     if (event.type === 'ERROR') throw this.errorEvent(event.object as { code?: number; reason?: string; message?: string });
     // Only events and bookmarks prove the stream healthy (liveness); an ERROR event does not.
-    this.lastActivity = Date.now();
+    this.lastActivity = this.clock.now();
     if (event.type === 'BOOKMARK') {
       // A bookmark carries only a resourceVersion (no name).
       const rv = (event.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
