@@ -6,11 +6,11 @@
  * test process) leaves nothing running.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../databases/free-port';
+import { ownsListeningPort, startOnFreePorts } from '../databases/free-port';
 import { certificateKubeconfig, issue, makeCertificates, writeKubeconfig } from './certificates';
 import { startProcess, waitUntilReady, type ServerProcess } from '../databases/server-process';
 
@@ -105,22 +105,31 @@ function probeReady(dir: string, host: string, port: number): Promise<void> {
   });
 }
 
-async function startEtcd(bin: string, dir: string): Promise<{ proc: ServerProcess; url: string }> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  const proc = startProcess(
-    join(bin, 'etcd'),
-    ['--name=e2e', `--data-dir=${join(dir, 'etcd-data')}`, `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=e2e=${peerUrl}`,
-      '--unsafe-no-fsync=true', '--log-level=warn'],
-    { dataDir: join(dir, 'etcd-data') },
-  );
-  await waitUntilReady(proc, async () => {
-    const r = await fetch(`${url}/health`);
-    if (!r.ok) throw new Error(`etcd health ${r.status}`);
-  }, 'etcd', 30_000);
-  return { proc, url };
+/** etcd on two free ports (client, peer); started again on new ones if a port was taken before etcd bound it. */
+function startEtcd(bin: string, dir: string): Promise<{ proc: ServerProcess; url: string }> {
+  return startOnFreePorts(2, async ([client, peer]) => {
+    const url = `http://127.0.0.1:${client}`;
+    const peerUrl = `http://127.0.0.1:${peer}`;
+    const proc = startProcess(
+      join(bin, 'etcd'),
+      ['--name=e2e', `--data-dir=${join(dir, 'etcd-data')}`, `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=e2e=${peerUrl}`,
+        '--unsafe-no-fsync=true', '--log-level=warn'],
+      { dataDir: join(dir, 'etcd-data') },
+    );
+    try {
+      await waitUntilReady(proc, async () => {
+        // Another test's etcd that took the port would answer /health too: the listener must be ours.
+        if (!ownsListeningPort(proc.child.pid, client as number)) throw new Error(`port ${client} is not (yet) etcd's`);
+        const r = await fetch(`${url}/health`);
+        if (!r.ok) throw new Error(`etcd health ${r.status}`);
+      }, 'etcd', 30_000);
+    } catch (e) {
+      await proc.stop(); // its data directory is per attempt
+      throw e;
+    }
+    return { proc, url };
+  });
 }
 
 export async function startControlPlane(nodeFacing?: NodeFacing): Promise<ControlPlane> {
@@ -130,25 +139,35 @@ export async function startControlPlane(nodeFacing?: NodeFacing): Promise<Contro
   const inClusterNames = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
   makeCertificates(dir, nodeFacing === undefined ? [] : [`IP:${net.address}`, `IP:${net.serviceIp}`, ...inClusterNames.map((n) => `DNS:${n}`)]);
   const etcd = await startEtcd(bin, dir);
-  const port = await freePort();
-  const server = `https://${net.address}:${port}`;
-  const apiserver = startProcess(
-    join(bin, 'kube-apiserver'),
-    [`--etcd-servers=${etcd.url}`, `--bind-address=${net.address}`, `--secure-port=${port}`, `--cert-dir=${dir}`,
-      `--tls-cert-file=${join(dir, 'apiserver.crt')}`, `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
-      `--client-ca-file=${join(dir, 'ca.crt')}`, `--service-account-issuer=${server}/`,
-      `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      `--service-cluster-ip-range=${net.serviceCidr}`, '--allow-privileged=true',
-      ...(nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir, net.address))],
-    { dataDir: dir },
-  );
+  const extraFlags = nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir, net.address);
+  let started: { apiserver: ServerProcess; port: number };
   try {
-    await waitUntilReady(apiserver, () => probeReady(dir, net.address, port), 'kube-apiserver', 60_000);
+    // Started again on a new port if the port was taken before kube-apiserver bound it (its probe's TLS already tells our server from another).
+    started = await startOnFreePorts(1, async ([port]) => {
+      const apiserver = startProcess(
+        join(bin, 'kube-apiserver'),
+        [`--etcd-servers=${etcd.url}`, `--bind-address=${net.address}`, `--secure-port=${port}`, `--cert-dir=${dir}`,
+          `--tls-cert-file=${join(dir, 'apiserver.crt')}`, `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
+          `--client-ca-file=${join(dir, 'ca.crt')}`, `--service-account-issuer=https://${net.address}:${port}/`,
+          `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+          `--service-cluster-ip-range=${net.serviceCidr}`, '--allow-privileged=true', ...extraFlags],
+        { dataDir: dir },
+      );
+      try {
+        await waitUntilReady(apiserver, () => probeReady(dir, net.address, port as number), 'kube-apiserver', 60_000);
+      } catch (e) {
+        await apiserver.halt(); // keeps `dir` (certificates) for the next attempt
+        throw e;
+      }
+      return { apiserver, port: port as number };
+    });
   } catch (e) {
-    await apiserver.stop();
     await etcd.proc.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  const { apiserver, port } = started;
+  const server = `https://${net.address}:${port}`;
   const adminKubeconfig = certificateKubeconfig(dir, server, 'admin', 'admin');
   const run = (args: readonly string[], options: KubectlOptions = {}) =>
     spawnSync(join(bin, 'kubectl'), ['--kubeconfig', options.kubeconfig ?? adminKubeconfig, ...args], { encoding: 'utf8', input: options.input, cwd: options.cwd });

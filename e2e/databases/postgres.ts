@@ -5,11 +5,11 @@
  * Debian package creates.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './free-port';
+import { startOnFreePorts } from './free-port';
 import { ensurePackages, firstExisting } from './packages';
 import { startProcess, waitUntilReady, type TestDatabaseServer } from './server-process';
 
@@ -46,19 +46,32 @@ export async function startPostgres(): Promise<TestDatabaseServer> {
     ['-D', pgdata, '-U', 'postgres', '--pwfile', join(dataDir, 'pwfile'), '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
     { stdio: 'pipe', ...(owner ?? {}) },
   );
-  const port = await freePort();
-  const server = startProcess(
-    join(bin, 'postgres'),
-    ['-D', pgdata, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50'],
-    { dataDir, ...(owner ?? {}) },
-  );
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres?sslmode=disable`;
-  const probe = async (): Promise<void> => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    await c.end();
+  const start = async ([port]: number[]) => {
+    const server = startProcess(
+      join(bin, 'postgres'),
+      ['-D', pgdata, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50'],
+      { dataDir, ...(owner ?? {}) },
+    );
+    const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres?sslmode=disable`;
+    // Our random password: another test's postgres that took the port refuses it.
+    const probe = async (): Promise<void> => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      await c.end();
+    };
+    try {
+      await waitUntilReady(server, probe, 'postgres');
+    } catch (e) {
+      await server.halt(); // keeps the data directory for the next attempt
+      throw e;
+    }
+    return { server, url, probe, port: port as number };
   };
-  await waitUntilReady(server, probe, 'postgres');
+  // Started again on a new port if the port was taken before postgres bound it.
+  const { server, url, probe, port } = await startOnFreePorts(1, start).catch((e: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  });
   return {
     url,
     host: '127.0.0.1',
