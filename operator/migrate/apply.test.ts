@@ -250,6 +250,21 @@ describe('apply: beforeExecute', () => {
     assert.deepEqual(d.only('execute', 'write', 'session', 'begin'), []);
     assert.deepEqual(d.calls.slice(-2), ['unlock', 'unhold']);
   });
+
+  // Mutant killed: the revisions table created while planning (before the hold), as it was before the approval gate.
+  it('a throw on a database without history: the revisions table is not created', async () => {
+    const d = new FakeDriver(false);
+    await assert.rejects(apply(d, directory(1), { ...OPTS, beforeExecute: () => Promise.reject(new Error('held for approval')) }));
+    assert.deepEqual(d.only('ensureRevisionsTable'), []);
+  });
+
+  it('cleared to run on a database without history: the table is created after beforeExecute, before the first statement', async () => {
+    const d = new FakeDriver(false);
+    await apply(d, directory(1), { ...OPTS, beforeExecute: () => Promise.resolve(void d.calls.push('beforeExecute')) });
+    const order = d.calls.filter((c) => c === 'beforeExecute' || c === 'ensureRevisionsTable' || c.startsWith('execute'));
+    assert.deepEqual(order.slice(0, 3), ['beforeExecute', 'ensureRevisionsTable', order[2]]);
+    assert.match(order[2] ?? '', /^execute/);
+  });
 });
 
 describe('apply: clean-up never hides the statement error (settle)', () => {

@@ -21,7 +21,7 @@ export interface Finding {
   readonly code: string;
   /** The migration file. */
   readonly file: string;
-  /** 1-based line of the statement's first character in the file (Statement.line). */
+  /** 1-based line in the file of the offending clause's first token (the statement's own line when the whole statement is the finding). */
   readonly line: number;
   /** 1-based position of the statement in the file. */
   readonly statement: number;
