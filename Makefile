@@ -14,12 +14,13 @@ INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 
 E2E_TESTS := $(sort $(shell find e2e -name '*.e2e.test.ts' 2>/dev/null))
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down image node-binaries test test-unit test-integration test-e2e bench demo clean
+.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down image node-binaries test test-unit test-integration test-e2e bench mutation demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
 	@echo "make test    everything CI runs: lint, unit, integration, e2e"
 	@echo "make bench   benchmarks (bench/README.md)"
+	@echo "make mutation [MUTATE=<files>]   mutation testing, one Stryker run per file (slow; not in CI)"
 	@echo "make build   compile to dist/"
 	@echo "make image   the operator image as an OCI archive (dist/images/), no Docker needed"
 	@echo "make cluster-up [NODE=1]   a local control plane (NODE=1: with a node running pods)"
@@ -82,11 +83,13 @@ test-e2e: deps controlplane node-binaries
 
 test: lint check-generated test-unit test-integration test-e2e
 
-# kube-apiserver, etcd, kubectl and helm built from the Go module proxy into ~/.cache
-# (only the first run on a machine compiles; 5-9 minutes on 2 cores).
+# kube-apiserver, etcd, kubectl, helm and the conditions reader (kstatus + Argo CD's
+# health.lua, for e2e/conditions-readers.e2e.test.ts) built from the Go module proxy
+# into ~/.cache (only the first run on a machine compiles; 5-9 minutes on 2 cores).
 controlplane:
 	bash e2e/controlplane/build.sh >/dev/null
 	bash e2e/controlplane/build-helm.sh >/dev/null
+	bash e2e/controlplane/build-readers.sh >/dev/null
 
 # kubelet, kube-scheduler, kube-controller-manager, kube-proxy, CoreDNS and crane for
 # the in-cluster e2e tests and the demo (first run on a machine: a few minutes).
@@ -109,6 +112,28 @@ bench: build controlplane
 	npx tsx bench/apply.bench.ts
 	npx tsx bench/operator.bench.ts
 	npx tsx bench/cli.bench.ts
+
+# Mutation testing (StrykerJS, bench/mutation/stryker.config.json; bench/README.md):
+# one run per file, each report kept as bench/out/mutation/files/<file>.json, then
+# the table of all kept reports. Not part of `make test`: minutes per file.
+MUTATION_FILES := operator/controller/reconciler.ts operator/controller/kube/list-watch.ts \
+	operator/controller/work-queue.ts operator/controller/requeue-policy.ts operator/controller/status-patches.ts \
+	operator/controller/secret-scrubber.ts operator/controller/logger.ts \
+	$(filter-out %.test.ts,$(sort $(wildcard operator/controller/steps/*.ts))) \
+	operator/migrate/apply.ts operator/migrate/executor.ts operator/migrate/planner.ts operator/migrate/sum.ts operator/migrate/scanner.ts
+MUTATE ?= $(MUTATION_FILES)
+comma := ,
+mutation: deps
+	@mkdir -p bench/out/mutation/files; failed=""; \
+	for f in $(subst $(comma), ,$(MUTATE)); do \
+	  start=$$(date +%s); \
+	  if nice -n 10 npx stryker run bench/mutation/stryker.config.json --mutate "$$f"; then \
+	    cp bench/out/mutation/mutation.json "bench/out/mutation/files/$$(echo "$$f" | tr / _).json"; \
+	  else failed="$$failed $$f"; fi; \
+	  echo "mutation: $$f took $$(( $$(date +%s) - start )) s"; \
+	done; \
+	npx tsx bench/mutation-table.ts bench/out/mutation/files/*.json | tee bench/out/mutation/table.md; \
+	if [ -n "$$failed" ]; then echo "mutation: no report for:$$failed" >&2; exit 1; fi
 
 demo: deps
 	bash e2e/demo.sh
