@@ -13,6 +13,7 @@ import knexFactory, { type Knex } from 'knex';
 import type { DialectName } from '../../operator/migrate/dialects/syntax';
 import { MYSQL_FAMILY, startMySqlFamily, type MySqlFamilyServer } from './mysql-family';
 import { startPostgres } from './postgres';
+import { usePrivateTmpdir } from './private-tmpdir';
 import type { TestDatabaseServer } from './server-process';
 
 /** Every database the suites run on. */
@@ -123,6 +124,8 @@ async function freshMySql(target: MySqlFamilyServer, server: TestDatabaseServer)
 }
 
 function freshSqlite(): TestDatabase {
+  // SQLite's lock file is in the temporary directory: this test process gets one of its own.
+  usePrivateTmpdir();
   const dir = mkdtempSync(join(tmpdir(), 'test-sqlite-'));
   const file = join(dir, 'test.db');
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
