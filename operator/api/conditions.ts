@@ -1,6 +1,8 @@
 /**
  * Ready, Reconciling and Stalled, always set together from one outcome, so
- * that kstatus (Flux, kpt, `kubectl wait`) and Argo CD read the same story:
+ * that kstatus (Flux, kpt), `kubectl wait --for=condition=…` and Argo CD read
+ * the same story (the kstatus and Argo CD columns are checked against the
+ * real readers by e2e/conditions-readers.e2e.test.ts through the README):
  *
  * | outcome      | Ready         | Reconciling | Stalled | kstatus    | Argo CD     |
  * |--------------|---------------|-------------|---------|------------|-------------|
@@ -8,13 +10,17 @@
  * | ready        | True/Applied  | False       | False   | Current    | Healthy     |
  * | retrying     | False/<step>  | True        | False   | InProgress | Degraded    |
  * | stalled      | False/<step>  | False       | True    | Failed     | Degraded    |
- * | dry run      | False/DryRun  | False       | False   | Current    | Degraded    |
+ * | dry run      | False/DryRun  | False       | False   | InProgress | Degraded    |
  * | approval-pending | False/ApprovalPending | True (ApprovalPending) | False | InProgress | Degraded |
  *
  * approval-pending is written as atlas-operator writes it (Reconciling=True:
  * work is outstanding, Stalled=False: it is not a failure); Argo CD reads
  * any Ready=False reason other than Reconciling as Degraded, which is what a
  * sync waiting for a person should show.
+ *
+ * A dry run stays InProgress for kstatus (a False Ready with neither
+ * Reconciling nor Stalled True): a dry run never makes the database Ready,
+ * so a health check waiting for it must not pass.
  *
  * A condition keeps its lastTransitionTime while its status does not change;
  * every condition carries the generation it was computed for.
