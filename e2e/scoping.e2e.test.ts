@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { directoryFromEntries } from '../operator/migrate/directory';
 import { condition, getMigration, isReady, startOperatorCluster, waitForMigration, type OperatorCluster } from './operator-cluster';
+import { usePrivateTmpdir } from './databases/private-tmpdir';
+
+// Atlas's SQLite lock file lives in the temporary directory: this file's runs must not share it with other test files'.
+usePrivateTmpdir();
 
 let cluster: OperatorCluster;
 const work = mkdtempSync(join(tmpdir(), 'scoping-'));
@@ -61,7 +65,7 @@ describe('scoping and resilience', () => {
     assert.ok(cluster.operator.logs().some((l) => l.msg === 'watch failed; reconnecting'), 'the watches saw the outage');
     assert.equal((await cluster.operator.get('/healthz')).status, 200);
     assert.equal((await cluster.operator.get('/readyz')).status, 200);
-    const restarts = /^atlas_migrator_watch_restarts (\d+)$/m.exec((await cluster.operator.get('/metrics')).body)?.[1];
+    const restarts = /^atlas_migrator_watch_restarts_total (\d+)$/m.exec((await cluster.operator.get('/metrics')).body)?.[1];
     assert.ok(Number(restarts) > 0);
   });
 });

@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ExitCode } from './io';
 import { runCaptured, type CapturedRun } from './run-captured';
+import { usePrivateTmpdir } from '../../e2e/databases/private-tmpdir';
+
+// Atlas's SQLite lock file lives in the temporary directory: this file's runs must not share it with other test files'.
+usePrivateTmpdir();
 
 const root = mkdtempSync(join(tmpdir(), 'cli-apply-'));
 after(() => rmSync(root, { recursive: true, force: true }));
