@@ -240,9 +240,9 @@ async function idleResync(pg: TestDatabaseServer, op: Operator, counts: { all: n
   await admin.connect();
   const commits = async (): Promise<number> =>
     Number((await admin.query<{ n: string }>("SELECT sum(xact_commit + xact_rollback) AS n FROM pg_stat_database WHERE datname LIKE 'scale\\_%'")).rows[0]?.n ?? 0);
-  const verbs = ['GET', 'PATCH', 'POST', 'PUT', 'DELETE'];
+  const verbs = ['get', 'patch', 'post', 'put', 'delete'];
   const api = async (): Promise<Record<string, number>> =>
-    Object.fromEntries(await Promise.all(verbs.map(async (v) => [v, await metric(op.metricsPort, new RegExp(`^atlas_migrator_api_requests_total\\{verb="${v}"\\} (\\d+)$`))] as const)));
+    Object.fromEntries(await Promise.all(verbs.map(async (v) => [v, await metric(op.metricsPort, new RegExp(`^atlas_migrator_api_requests_total\\{verb="${v}",code="[^"]*"\\} (\\d+)$`))] as const)));
   const unchanged = (): Promise<number> => metric(op.metricsPort, /^atlas_migrator_reconcile_total\{result="unchanged"\} (\d+)$/);
   // Wait for a quiet moment right after a resync has passed, then measure exactly one period.
   const u0 = await unchanged();

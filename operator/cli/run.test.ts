@@ -10,8 +10,8 @@ describe('run flags', () => {
   it('defaults', () => {
     const c = runConfig([]);
     assert.deepEqual(
-      [c.namespaces, c.concurrency, c.resyncPeriodMs, c.metricsAddress, c.healthAddress, c.logLevel, c.backoff, c.progressIntervalMs, c.kubeconfig, c.labelSelector],
-      [[], 10, 600_000, ':8080', ':8081', 'info', { baseMs: 5000, maxMs: 300_000 }, 2000, undefined, undefined],
+      [c.namespaces, c.concurrency, c.resyncPeriodMs, c.metricsAddress, c.healthAddress, c.logLevel, c.backoff, c.progressIntervalMs, c.kubeconfig, c.labelSelector, c.metricsPendingSeriesLimit],
+      [[], 10, 600_000, ':8080', ':8081', 'info', { baseMs: 5000, maxMs: 300_000 }, 2000, undefined, undefined, 1000],
     );
   });
 
@@ -29,10 +29,11 @@ describe('run flags', () => {
       '--backoff-base=1s',
       '--backoff-max=1m',
       '--progress-interval=500ms',
+      '--metrics-pending-series-limit=0',
     ]);
     assert.deepEqual(
-      [c.kubeconfig, c.namespaces, c.labelSelector, c.concurrency, c.resyncPeriodMs, c.metricsAddress, c.healthAddress, c.logLevel, c.backoff, c.progressIntervalMs],
-      ['/k', ['a', 'b'], 'team=x', 3, 90_000, '0', '127.0.0.1:9000', 'debug', { baseMs: 1000, maxMs: 60_000 }, 500],
+      [c.kubeconfig, c.namespaces, c.labelSelector, c.concurrency, c.resyncPeriodMs, c.metricsAddress, c.healthAddress, c.logLevel, c.backoff, c.progressIntervalMs, c.metricsPendingSeriesLimit],
+      ['/k', ['a', 'b'], 'team=x', 3, 90_000, '0', '127.0.0.1:9000', 'debug', { baseMs: 1000, maxMs: 60_000 }, 500, 0],
     );
   });
 
@@ -42,6 +43,7 @@ describe('run flags', () => {
       [['--resync-period=soon'], /--resync-period "soon": not a duration/],
       [['--log-level=loud'], /--log-level "loud": must be one of debug, info, warn, error/],
       [['--metrics-bind-address=x:y'], /--metrics-bind-address: invalid bind address/],
+      [['--metrics-pending-series-limit=-1'], /--metrics-pending-series-limit "-1": must be a non-negative integer/],
       [['--nope'], /Unknown option '--nope'/],
     ] as const) {
       const r = await runCaptured(['run', ...args]);
@@ -64,11 +66,13 @@ describe('endpoints and metrics', () => {
       healthAddress: '127.0.0.1:0',
       metricsAddress: '127.0.0.1:0',
       probes: { healthy: () => ({ ok: true, detail: 'fine' }), ready: () => ({ ok: ready, detail: ready ? 'synced' : 'listing' }) },
-      metrics: () => metrics.render(),
+      metrics,
     });
     try {
+      let contentType = '';
       const get = async (port: number, path: string) => {
         const r = await fetch(`http://127.0.0.1:${port}${path}`);
+        contentType = r.headers.get('content-type') ?? '';
         return [r.status, await r.text()] as const;
       };
       assert.deepEqual(await get(e.healthPort, '/healthz'), [200, 'ok: fine\n']);
@@ -77,6 +81,7 @@ describe('endpoints and metrics', () => {
       assert.equal((await get(e.healthPort, '/readyz'))[0], 200);
       const [status, text] = await get(e.metricsPort, '/metrics');
       assert.equal(status, 200);
+      assert.equal(contentType, 'text/plain; version=0.0.4; charset=utf-8');
       assert.match(text, /^atlas_migrator_reconcile_total\{result="applied"\} 1$/m);
       assert.match(text, /^atlas_migrator_reconcile_duration_seconds_bucket\{le="0.1"\} 1$/m);
       assert.match(text, /^atlas_migrator_workqueue_depth 2$/m);

@@ -6,6 +6,7 @@
  */
 import { parseBindAddress, startEndpoints } from '../controller/http-endpoints';
 import { createLogger, LOG_LEVELS, type Logger } from '../controller/logger';
+import { DEFAULT_PENDING_SERIES_LIMIT } from '../controller/metrics';
 import { MigrationOperator, type OperatorSettings } from '../controller/migration-operator';
 import { DEFAULT_BACKOFF } from '../controller/requeue-policy';
 import { SecretScrubber } from '../controller/secret-scrubber';
@@ -30,6 +31,7 @@ Flags:
       --backoff-base DUR                delay after the first failed attempt, doubling per attempt (default 5s)
       --backoff-max DUR                 longest delay between attempts (default 5m)
       --progress-interval DUR           least time between two status.progress writes of a run (default 2s)
+      --metrics-pending-series-limit N  per-resource series of atlas_migrator_pending_files at most; the rest are summed into one (default 1000)
 `;
 
 const OPTIONS = {
@@ -44,11 +46,18 @@ const OPTIONS = {
   'backoff-base': { type: 'string' },
   'backoff-max': { type: 'string' },
   'progress-interval': { type: 'string' },
+  'metrics-pending-series-limit': { type: 'string' },
 } as const;
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${flag} ${JSON.stringify(value)}: must be a positive integer`);
+  return Number(value);
+}
+
+function nonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} ${JSON.stringify(value)}: must be a non-negative integer`);
   return Number(value);
 }
 
@@ -81,6 +90,7 @@ export function runConfig(args: readonly string[]): RunConfig {
     backoff: { baseMs: durationFlag('backoff-base', v['backoff-base'], DEFAULT_BACKOFF.baseMs), maxMs: durationFlag('backoff-max', v['backoff-max'], DEFAULT_BACKOFF.maxMs) },
     progressIntervalMs: durationFlag('progress-interval', v['progress-interval'], 2_000),
     watchTimeoutSeconds: 300,
+    metricsPendingSeriesLimit: nonNegativeInt('metrics-pending-series-limit', v['metrics-pending-series-limit'], DEFAULT_PENDING_SERIES_LIMIT),
     metricsAddress: bindAddress('metrics-bind-address', v['metrics-bind-address'] ?? ':8080'),
     healthAddress: bindAddress('health-probe-bind-address', v['health-probe-bind-address'] ?? ':8081'),
     logLevel: v['log-level'] === undefined ? 'info' : requireOneOf('log-level', v['log-level'], LOG_LEVELS),
@@ -110,7 +120,7 @@ export async function run(args: readonly string[], _io: CliIo): Promise<number> 
     healthAddress: config.healthAddress,
     metricsAddress: config.metricsAddress,
     probes: { healthy: () => operator.healthy(), ready: () => operator.ready() },
-    metrics: () => operator.metrics.render(),
+    metrics: operator.metrics,
   });
   log.info({ version: PROGRAM_VERSION, server: operator.client.server, healthPort: endpoints.healthPort, metricsPort: endpoints.metricsPort, concurrency: config.concurrency }, 'starting');
   const stop = terminationSignal(log);

@@ -21,14 +21,22 @@ export function parseBindAddress(text: string): { host: string; port: number } |
   return { host: host === '' ? '0.0.0.0' : host, port: Number(m[2]) };
 }
 
-function listen(address: string, routes: Readonly<Record<string, () => { status: number; body: string; type?: string }>>): Promise<Server | undefined> {
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly type?: string;
+}
+
+function listen(address: string, routes: Readonly<Record<string, () => Answer | Promise<Answer>>>): Promise<Server | undefined> {
   const bind = parseBindAddress(address);
   if (bind === undefined) return Promise.resolve(undefined);
   const server = createServer((req, res) => {
     const route = routes[(req.url ?? '/').split('?')[0] ?? '/'];
-    const answer = route === undefined ? { status: 404, body: 'not found\n' } : route();
-    res.writeHead(answer.status, { 'Content-Type': answer.type ?? 'text/plain; charset=utf-8' });
-    res.end(answer.body);
+    const send = (answer: Answer): void => {
+      res.writeHead(answer.status, { 'Content-Type': answer.type ?? 'text/plain; charset=utf-8' });
+      res.end(answer.body);
+    };
+    Promise.resolve(route === undefined ? { status: 404, body: 'not found\n' } : route()).then(send, (e: unknown) => send({ status: 500, body: `${e instanceof Error ? e.message : String(e)}\n` }));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -48,13 +56,19 @@ function portOf(s: Server | undefined): number {
   return typeof a === 'object' && a !== null ? a.port : 0;
 }
 
-export async function startEndpoints(opts: { healthAddress: string; metricsAddress: string; probes: Probes; metrics: () => string }): Promise<Endpoints> {
+/** What `/metrics` serves: a prom-client registry's text and its content type. */
+export interface MetricsSource {
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export async function startEndpoints(opts: { healthAddress: string; metricsAddress: string; probes: Probes; metrics: MetricsSource }): Promise<Endpoints> {
   const probe = (p: () => { ok: boolean; detail: string }) => () => {
     const r = p();
     return { status: r.ok ? 200 : 503, body: `${r.ok ? 'ok' : 'not ok'}: ${r.detail}\n` };
   };
   const health = await listen(opts.healthAddress, { '/healthz': probe(opts.probes.healthy), '/livez': probe(opts.probes.healthy), '/readyz': probe(opts.probes.ready) });
-  const metrics = await listen(opts.metricsAddress, { '/metrics': () => ({ status: 200, body: opts.metrics(), type: 'text/plain; version=0.0.4; charset=utf-8' }) });
+  const metrics = await listen(opts.metricsAddress, { '/metrics': async () => ({ status: 200, body: await opts.metrics.render(), type: opts.metrics.contentType }) });
   return {
     healthPort: portOf(health),
     metricsPort: portOf(metrics),

@@ -42,6 +42,8 @@ export interface OperatorSettings {
   readonly progressIntervalMs: number;
   /** Server-side watch timeout (the watch is then re-opened). */
   readonly watchTimeoutSeconds: number;
+  /** Per-resource series of the pending files metric at most (default 1000). */
+  readonly metricsPendingSeriesLimit?: number;
 }
 
 export interface WatchOptions {
@@ -85,14 +87,22 @@ export class MigrationOperator extends Operator {
       error: (m) => log.error(m),
     });
     if (settings.kubeconfig !== undefined) this.kubeConfig.loadFromFile(settings.kubeconfig);
-    this.client = new KubeClient(this.kubeConfig, (method, watch) => this.metrics.apiRequests.inc({ verb: watch ? 'WATCH' : method }));
-    this.queue = new WorkQueue<Trigger>((key, trigger) => this.process(key, trigger), settings.concurrency, (a, b) => (TRIGGER_RANK[a] >= TRIGGER_RANK[b] ? a : b), log, { paused: true });
-    this.metrics = createMetrics({
-      queueDepth: () => this.queue.depth,
-      activeReconciles: () => this.queue.active,
-      resources: () => this.migrationKeys().length,
-      watchRestarts: () => [...this.watches.values()].reduce((n, w) => n + w.restarts, 0),
+    this.client = new KubeClient(this.kubeConfig, (method, watch, status) => this.metrics.apiRequest(method, watch, status));
+    this.queue = new WorkQueue<Trigger>((key, trigger) => this.process(key, trigger), settings.concurrency, (a, b) => (TRIGGER_RANK[a] >= TRIGGER_RANK[b] ? a : b), log, {
+      paused: true,
+      onStart: (waited) => this.metrics.queueSeconds.observe(waited),
     });
+    this.metrics = createMetrics(
+      {
+        queueDepth: () => this.queue.depth,
+        activeReconciles: () => this.queue.active,
+        resources: () => this.migrationKeys().length,
+        watchRestarts: () => [...this.watches.values()].reduce((n, w) => n + w.restarts, 0),
+      },
+      settings.metricsPendingSeriesLimit === undefined ? {} : { pendingSeriesLimit: settings.metricsPendingSeriesLimit },
+    );
+    // No leader election yet: the only replica leads (kube/leader-election.ts will call setLeader).
+    this.metrics.setLeader(true);
     const resources = new AtlasMigrationApi(this.client);
     this.reconciler = new Reconciler({
       resources,

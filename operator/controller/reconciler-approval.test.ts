@@ -20,7 +20,7 @@ import { planHash } from '../migrate/plan-hash';
 import type { EventRecorder } from './event-recorder';
 import type { AtlasMigrationApi, AtlasMigrationObject, StatusPatch } from './kube/resources';
 import { KeyedMutex } from './keyed-mutex';
-import { createMetrics } from './metrics';
+import { createMetrics, valueOf } from './metrics';
 import type { PlanLinter } from './plan-linter';
 import { Reconciler, type Trigger } from './reconciler';
 import { ReferenceIndex } from './reference-index';
@@ -187,7 +187,8 @@ describe('reconciler: the approval gate', () => {
     assert.equal(h.events.length, 1);
     assert.equal(h.events[0]?.reason, 'ApprovalPending');
     assert.match(h.events[0]?.message ?? '', new RegExp(`Plan ${PLAN} .*DS102 2_drop\\.sql:2 Dropping table.*${APPROVAL_ANNOTATION}=${PLAN}`));
-    assert.equal(h.metrics.reconciles.get({ result: 'approval_pending' }), 1);
+    assert.equal(await valueOf(h.metrics.reconciles, { result: 'approval_pending' }), 1);
+    assert.match(await h.metrics.render(), /^atlas_migrator_pending_files\{namespace="ns",name="app"\} 2$/m);
 
     // A resync re-plans (the database may have moved) but says nothing new.
     h.calls.length = 0;
@@ -214,6 +215,9 @@ describe('reconciler: the approval gate', () => {
     assert.ok(h.calls.includes('execute DROP TABLE t;'), h.calls.join(', '));
     assert.deepEqual(await h.tables(), ['u']);
     assert.equal(h.cluster.status.plan, undefined);
+    const metrics = await h.metrics.render();
+    assert.doesNotMatch(metrics, /^atlas_migrator_pending_files\{/m);
+    assert.match(metrics, /^atlas_migrator_migration_duration_seconds_count\{result="applied"\} 1$/m);
     // The plan had findings: it was published, approved, before the first statement.
     const published = h.cluster.patches.find((p) => p.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Reconciling'));
     assert.deepEqual([published?.plan?.hash, published?.plan?.approved], [PLAN, true]);

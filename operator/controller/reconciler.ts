@@ -136,6 +136,7 @@ export class Reconciler {
   forget(key: string): void {
     this.memory.delete(key);
     this.deps.index.remove(key);
+    this.deps.metrics.pendingFiles.forget(key);
   }
 
   async reconcile(key: string, trigger: Trigger): Promise<ReconcileResult> {
@@ -214,6 +215,7 @@ export class Reconciler {
     const { namespace, name } = a.resource.metadata;
     const written = await this.deps.status.update(namespace, name, compute, a.latest);
     if (written.object !== undefined) a.latest = written.object;
+    this.deps.metrics.pendingFiles.set(a.key, written.object?.status?.pendingCount ?? 0);
   }
 
   private base(a: Attempt): PatchBase {
@@ -260,6 +262,7 @@ export class Reconciler {
     const reporter = new ProgressReporter((patch) => this.deps.status.progress(namespace, name, patch), this.deps.settings.progressIntervalMs, new Date(), (e) =>
       this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'progress write failed'),
     );
+    const timer = this.deps.metrics.migrationSeconds.startTimer();
     try {
       const result = await migrateDatabase({
         driver,
@@ -273,7 +276,11 @@ export class Reconciler {
         beforeExecute: (plan) => this.beforeExecute(a, r, { plan, dialect: driver.dialect, progressing }),
         signal: this.deps.shutdown,
       });
+      if (!r.spec.options.dryRun && result.files.length > 0) timer({ result: 'applied' });
       return { result, schema: r.spec.options.revisionsSchema ?? driver.defaultRevisionsSchema() };
+    } catch (e) {
+      if (!(e instanceof ApprovalHeldError)) timer({ result: 'failed' });
+      throw e;
     } finally {
       await progressing.settle();
       await reporter.close();

@@ -12,12 +12,21 @@ export interface QueueLogger {
   error(obj: object, msg: string): void;
 }
 
+export interface QueueOptions {
+  /** Created paused: keys are collected until `resume()`. */
+  readonly paused?: boolean;
+  /** Called as a key's processing starts, with the seconds since it entered the queue (the queue latency metric). */
+  readonly onStart?: (waitedSeconds: number) => void;
+}
+
 export class WorkQueue<H> {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly inFlight = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly hints = new Map<string, H>();
+  /** When each queued key entered the queue (performance.now()). */
+  private readonly since = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
@@ -29,7 +38,7 @@ export class WorkQueue<H> {
     private readonly concurrency: number,
     private readonly merge: (a: H, b: H) => H,
     private readonly log: QueueLogger,
-    options: { paused?: boolean } = {},
+    private readonly options: QueueOptions = {},
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     this.paused = options.paused === true;
@@ -59,8 +68,7 @@ export class WorkQueue<H> {
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.queue.push(key);
+    this.enqueue(key);
     this.pump();
   }
 
@@ -101,6 +109,8 @@ export class WorkQueue<H> {
     while (!this.paused && this.running < this.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       this.queued.delete(key);
+      this.options.onStart?.((performance.now() - (this.since.get(key) ?? performance.now())) / 1000);
+      this.since.delete(key);
       this.inFlight.add(key);
       this.running++;
       const hint = this.hints.get(key) as H;
@@ -126,8 +136,13 @@ export class WorkQueue<H> {
 
   private requeueDirty(key: string): void {
     if (this.closed || this.queued.has(key)) return;
+    this.enqueue(key);
+  }
+
+  private enqueue(key: string): void {
     this.queued.add(key);
     this.queue.push(key);
+    this.since.set(key, performance.now());
   }
 
   /** Stops taking keys and timers; resolves when in-flight work has finished. */
@@ -136,6 +151,7 @@ export class WorkQueue<H> {
     for (const key of [...this.timers.keys()]) this.cancelTimer(key);
     this.queue.length = 0;
     this.queued.clear();
+    this.since.clear();
     this.dirty.clear();
     this.hints.clear();
     if (this.running === 0) return;

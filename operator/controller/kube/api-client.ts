@@ -51,11 +51,11 @@ export class KubeClient {
   private transport: Promise<Transport> | undefined;
 
   /**
-   * @param onRequest called once per request sent (for the API request metric).
+   * @param onRequest called once per request sent, when its answer's headers arrive with the HTTP status, or with `undefined` when it got no answer (for the API request metric).
    */
   constructor(
     private readonly kubeConfig: KubeConfig,
-    private readonly onRequest: (method: ApiRequest['method'], watch: boolean) => void = () => undefined,
+    private readonly onRequest: (method: ApiRequest['method'], watch: boolean, status: number | undefined) => void = () => undefined,
   ) {}
 
   /** The API server URL of the current context. */
@@ -92,7 +92,7 @@ export class KubeClient {
       throw e;
     });
     const t = await this.transport;
-    this.onRequest(req.method, req.path.includes('watch=1'));
+    const watch = req.path.includes('watch=1');
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: OutgoingHttpHeaders = {
       ...(await this.authHeaders()),
@@ -102,8 +102,16 @@ export class KubeClient {
     };
     const send = t.secure ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const r = send({ ...t.base, agent: t.agent, method: req.method, path: req.path, headers, ...(req.signal === undefined ? {} : { signal: req.signal }) }, resolve);
-      r.on('error', (e) => reject(new ApiUnreachableError(`${req.method} ${req.path}: ${e.message}`, { cause: e })));
+      let answered = false;
+      const r = send({ ...t.base, agent: t.agent, method: req.method, path: req.path, headers, ...(req.signal === undefined ? {} : { signal: req.signal }) }, (res) => {
+        answered = true;
+        this.onRequest(req.method, watch, res.statusCode);
+        resolve(res);
+      });
+      r.on('error', (e) => {
+        if (!answered) this.onRequest(req.method, watch, undefined);
+        reject(new ApiUnreachableError(`${req.method} ${req.path}: ${e.message}`, { cause: e }));
+      });
       r.end(body);
     });
   }
