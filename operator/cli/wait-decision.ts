@@ -7,6 +7,7 @@
  */
 import { CONDITION_TYPES, Reason } from '../api/reasons';
 import { versionAtLeast } from './applied-version';
+import { sameHash } from './approve-decision';
 import { conditionOfType, type ConditionView, type MigrationView, type PendingPlan } from './migration-view';
 
 export type WaitState =
@@ -62,6 +63,16 @@ export function decideWait(view: MigrationView | undefined, forVersion?: string)
   if (stalled !== undefined) return stalled;
   if (ready === undefined) return { kind: 'waiting', summary: 'no Ready condition yet' };
   if (ready.status === 'True') return whenReady(view, forVersion);
-  if (ready.reason === Reason.ApprovalPending) return { kind: 'approval-pending', plan: view.plan, summary: describe(ready) };
+  if (ready.reason === Reason.ApprovalPending) {
+    // The annotation already names the held plan: approved, and the operator has not written
+    // since (it is waiting for the database lock, or has not been woken yet). Exiting 4 here
+    // failed `approve && wait` (found by e2e/approval.e2e.test.ts); a re-planned, different
+    // plan shows a new hash in status and is pending again.
+    const plan = view.plan;
+    if (plan !== undefined && view.approvedPlan !== undefined && sameHash(view.approvedPlan, plan.hash)) {
+      return { kind: 'waiting', summary: `plan ${plan.hash} approved; waiting for the operator to apply it` };
+    }
+    return { kind: 'approval-pending', plan, summary: describe(ready) };
+  }
   return { kind: 'waiting', summary: describe(ready) };
 }
