@@ -10,10 +10,16 @@ import { decideWait } from './wait-decision';
 
 type Cond = { type: string; status: string; reason: string; message?: string; observedGeneration?: number };
 
-function resource(opts: { generation?: number; observed?: number; conditions?: Cond[]; version?: string; plan?: unknown }) {
+function resource(opts: { generation?: number; observed?: number; conditions?: Cond[]; version?: string; plan?: unknown; approved?: string }) {
   const generation = opts.generation ?? 2;
   return migrationView({
-    metadata: { name: 'myapp', namespace: 'apps', generation, resourceVersion: '7' },
+    metadata: {
+      name: 'myapp',
+      namespace: 'apps',
+      generation,
+      resourceVersion: '7',
+      ...(opts.approved === undefined ? {} : { annotations: { 'db.atlasgo.io/approved-plan': opts.approved } }),
+    },
     status: {
       observedGeneration: opts.observed ?? generation,
       conditions: (opts.conditions ?? []).map((c) => ({ message: '', observedGeneration: opts.observed ?? generation, lastTransitionTime: '2024-01-01T00:00:00Z', ...c })),
@@ -87,6 +93,15 @@ describe('decideWait', () => {
     assert.equal(s.kind, 'approval-pending');
     assert.equal(s.kind === 'approval-pending' ? s.plan?.hash : '', 'ab12');
     assert.equal(s.summary, 'Ready=False ApprovalPending: plan ab12 waits for approval');
+  });
+
+  // Mutant killed: the approved-plan check dropped (approve && wait exited 4 before the operator had acted).
+  it('keeps waiting when the annotation already approves the held plan, and stops again for another plan', () => {
+    const plan = { hash: 'ab12', filesTotal: 1, files: [], findingsTotal: 0, findings: [], truncated: false, approved: false, destructive: 0 };
+    const held = [ready('False', 'ApprovalPending', 'plan ab12 waits for approval'), stalledCond('False', 'ApprovalPending')];
+    const approved = decideWait(resource({ conditions: held, plan, approved: 'AB12' }));
+    assert.deepEqual(approved, { kind: 'waiting', summary: 'plan ab12 approved; waiting for the operator to apply it' });
+    assert.equal(decideWait(resource({ conditions: held, plan, approved: 'cd34' })).kind, 'approval-pending');
   });
 
   it('keeps waiting through progress, retries and dry runs', () => {
