@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { scrubSecret } from '../migrate/dialects/database-url';
 import { SecretScrubber } from './secret-scrubber';
 
 function scrubberOf(...values: string[]): SecretScrubber {
@@ -85,6 +86,19 @@ describe('SecretScrubber', () => {
     assert.equal(r.scrub(value(1)), value(1), 'the oldest not refreshed goes instead');
     r.add([value(2000), value(2000)]); // adding one already known forgets nothing
     assert.equal(r.scrub(value(2)), 'xxxxx');
+  });
+
+  it("the drivers' scrubSecret follows the same rule (one piece of code, migrate/dialects/secret-text.ts)", () => {
+    const cases: [string, string][] = [
+      ['pass', "Access denied for user 'app'@'h' (using password: YES), login failed for pass"],
+      ['pass', 'bypass passing pass_word pass1 1pass épass пароль-pass'],
+      ['p@s', 'user p@s here, xp@s p@sx, mysql://root:p%40s@db/app'],
+      ['ab', 'mysql://root:ab@db:3306/app; ab stays'],
+      ['a+b', 'aab a+b aaab'],
+      ['hunter-22x', 'pw hunter-22x, xhunter-22xy'],
+      ['p ss', 'pwd=p%20ss&x=1 and p ss.'],
+    ];
+    for (const [secret, text] of cases) assert.equal(scrubSecret(text, secret), scrubberOf(secret).scrub(text), `${secret} in ${text}`);
   });
 
   it('ignores empty values and scrubs nothing when it knows nothing', () => {

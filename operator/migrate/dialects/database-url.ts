@@ -5,6 +5,7 @@
  * `credentials`) with correct escaping.
  */
 import { InvalidUrlError, UnsupportedSchemeError } from './errors';
+import { REDACTED, removeSecrets } from './secret-text';
 import type { DialectName } from './syntax';
 
 const SCHEMES: Readonly<Record<string, DialectName>> = Object.freeze({
@@ -18,8 +19,6 @@ const SCHEMES: Readonly<Record<string, DialectName>> = Object.freeze({
 });
 
 export const SUPPORTED_SCHEMES: readonly string[] = Object.keys(SCHEMES);
-
-const REDACTED = 'xxxxx';
 
 export interface DatabaseUrl {
   /** The scheme as written (`maria`, `postgresql`…). */
@@ -132,8 +131,14 @@ export function buildDatabaseUrl(parts: UrlParts): string {
   return `${parts.scheme}://${auth}${host}${port}${database}${query}`;
 }
 
-/** Removes a secret (raw and URL-encoded) from a text, for database messages that might echo it. */
+/**
+ * Removes a secret from a text, for database messages that might echo it,
+ * by the same rule as the operator's SecretScrubber (secret-text.ts): with
+ * the password `pass`, MySQL's "(using password: YES)" stays readable while
+ * "login failed for pass" loses it; a long one anywhere; any one as a URL's
+ * password.
+ */
 export function scrubSecret(text: string, secret: string | undefined): string {
-  if (secret === undefined || secret.length < 3) return text;
-  return text.split(secret).join(REDACTED).split(encodeURIComponent(secret)).join(REDACTED);
+  if (secret === undefined || secret === '') return text;
+  return removeSecrets(text, [secret], (v) => v === secret);
 }
