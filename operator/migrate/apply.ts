@@ -9,7 +9,8 @@ import type { Driver, Session } from './dialects/driver';
 import { makeRevision, RevisionType, type Revision } from './dialects/revision';
 import { DEFAULT_REVISIONS_SCHEMA } from './dialects/revisions-table';
 import type { MigrationDirectory } from './directory';
-import { AmbiguousRevisionTableError, CancelledError, ChecksumEntryMissingError, NotCleanError } from './errors';
+import { runeWidthAt } from './binary-text';
+import { AmbiguousRevisionTableError, CancelledError, ChecksumEntryMissingError, NotCleanError, StatementScanError } from './errors';
 import { ignoreEvents, type MigrateEventListener, type PlannedFile } from './events';
 import { executeFile, plannedFile } from './executor';
 import type { MigrationFile } from './migration-file';
@@ -79,13 +80,38 @@ interface PreparedFile {
   readonly txMode: TxMode;
 }
 
+/**
+ * A statement must be valid UTF-8: the drivers send text, so an invalid byte
+ * would silently become U+FFFD in the database (found by e2e/bad-input: a
+ * Latin-1 'café' was stored as 'caf\uFFFD' and the run reported success),
+ * where Atlas sends the bytes and PostgreSQL refuses them. Refused before
+ * anything runs, naming the file, line and column (in bytes).
+ */
+function checkUtf8(file: MigrationFile, statements: readonly Statement[]): void {
+  for (const s of statements) {
+    const raw = s.raw;
+    if (!/[\x80-\xff]/.test(raw)) continue;
+    for (let i = 0; i < raw.length; i += runeWidthAt(raw, i)) {
+      const byte = raw.charCodeAt(i);
+      if (byte < 0x80 || runeWidthAt(raw, i) > 1) continue;
+      const before = raw.slice(0, i);
+      const newlines = before.split('\n').length - 1;
+      const column = i - before.lastIndexOf('\n');
+      const reason = `statement ${s.index + 1} is not valid UTF-8 (byte 0x${byte.toString(16).toUpperCase()}); save the file as UTF-8`;
+      throw new StatementScanError(s.line + newlines, column, reason).inFile(file.name);
+    }
+  }
+}
+
 /** Splits and checks every pending file before anything runs. */
 function prepare(directory: MigrationDirectory, files: readonly MigrationFile[], driver: Driver, txMode: TxMode): PreparedFile[] {
   const sum = directory.computedSum();
   return files.map((file) => {
     const hash = sum.hashOf(file.name);
     if (hash === undefined) throw new ChecksumEntryMissingError(file.name);
-    return { file, hash, statements: fileStatements(file, driver.syntax), txMode: effectiveTxMode(file, txMode) };
+    const statements = fileStatements(file, driver.syntax);
+    checkUtf8(file, statements);
+    return { file, hash, statements, txMode: effectiveTxMode(file, txMode) };
   });
 }
 
