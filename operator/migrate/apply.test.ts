@@ -345,3 +345,25 @@ describe('apply: txMode all', () => {
     assert.equal(result.dryRun, true);
   });
 });
+
+describe('apply: statements that are not UTF-8', () => {
+  function withBytes(content: Buffer): MigrationDirectory {
+    const files = [['1_ok.sql', Buffer.from('S1a;\n')] as const, ['2_bad.sql', content] as const];
+    const withoutSum = directoryFromEntries(files, 'test');
+    return directoryFromEntries([...files, ['atlas.sum', withoutSum.computedSum().format()]], 'test');
+  }
+
+  // Mutant killed: the check removed (the statement ran with U+FFFD in place of the byte and the run succeeded).
+  it('refuses the run before any statement, naming file, line, column and byte', async () => {
+    const d = new FakeDriver(true);
+    const bad = Buffer.concat([Buffer.from("S2a;\nINSERT INTO t VALUES ('caf"), Buffer.from([0xe9]), Buffer.from("');\n")]);
+    await assert.rejects(apply(d, withBytes(bad), OPTS), /"2_bad\.sql": 2:27: statement 2 is not valid UTF-8 \(byte 0xE9\)/);
+    assert.deepEqual(d.only('execute', 'write', 'session'), []);
+  });
+
+  it('lets multi-byte UTF-8 through unchanged', async () => {
+    const d = new FakeDriver(true);
+    await apply(d, withBytes(Buffer.from("INSERT INTO t VALUES ('café ✓ 🚀');\n")), OPTS);
+    assert.deepEqual(d.only('execute'), ['execute S1a;', "execute INSERT INTO t VALUES ('café ✓ 🚀');"]);
+  });
+});
