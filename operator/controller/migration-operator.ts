@@ -114,6 +114,8 @@ export class MigrationOperator extends Operator {
       log,
       scrubber,
       databases: new KeyedMutex(),
+      // A reconcile whose database is busy gives its worker back and comes back here when its turn comes.
+      wake: (key, trigger) => this.queue.add(key, trigger),
       metrics: this.metrics,
       index: this.index,
       cached: (key) => this.cachedMigration(key),

@@ -62,6 +62,12 @@ export interface ReconcilerDeps {
   readonly log: Logger;
   readonly scrubber: SecretScrubber;
   readonly databases: KeyedMutex;
+  /**
+   * Adds a key to the work queue again. With it, a reconcile whose database
+   * is busy (another resource's run) gives its worker slot back and is woken
+   * when its turn comes; without it, it waits for the database in place.
+   */
+  readonly wake?: (key: string, trigger: Trigger) => void;
   readonly metrics: OperatorMetrics;
   readonly index: ReferenceIndex;
   /** The AtlasMigration as last seen by the watch. */
@@ -140,6 +146,15 @@ export class Reconciler {
   }
 
   async reconcile(key: string, trigger: Trigger): Promise<ReconcileResult> {
+    try {
+      return await this.reconcileKey(key, trigger);
+    } finally {
+      // A database turn kept for this key and not taken passes to the next resource waiting for it.
+      this.deps.databases.settle(key);
+    }
+  }
+
+  private async reconcileKey(key: string, trigger: Trigger): Promise<ReconcileResult> {
     const cached = this.deps.cached(key);
     if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) {
       // Deleting a resource never touches its database.
@@ -201,7 +216,7 @@ export class Reconciler {
     }
     const a: Attempt = { resource: fresh, latest: fresh, key, inputsKey: inputs };
     try {
-      return await this.run(a);
+      return await this.run(a, trigger);
     } catch (e) {
       if (e instanceof ApprovalHeldError) return await this.hold(a, e);
       return await this.fail(a, classify(e), trigger);
@@ -231,7 +246,7 @@ export class Reconciler {
     return mem !== undefined && mem.inputsKey !== a.inputsKey;
   }
 
-  private async run(a: Attempt): Promise<ReconcileResult> {
+  private async run(a: Attempt, trigger: Trigger): Promise<ReconcileResult> {
     const { namespace } = a.resource.metadata;
     a.spec = readSpec(a.resource, a.key);
     a.target = await resolveTarget(a.spec.spec, namespace, this.deps.reader);
@@ -241,7 +256,19 @@ export class Reconciler {
     const failed = this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0);
     a.failed = failed;
     const { spec, target, hash } = a as Required<Attempt>;
-    const { result, schema } = await this.deps.databases.run(target.database, () => this.migrate(a, { spec, target, hash, directory, failed }));
+    const work = (): Promise<{ result: ApplyResult; schema: string }> => this.migrate(a, { spec, target, hash, directory, failed });
+    const wake = this.deps.wake;
+    let ran: { result: ApplyResult; schema: string };
+    if (wake === undefined) ran = await this.deps.databases.run(target.database, work);
+    else {
+      const turn = await this.deps.databases.tryRun(target.database, a.key, work, () => wake(a.key, trigger));
+      if (!turn.ran) {
+        this.deps.log.debug({ resource: a.key, target: target.parsed.redacted }, 'another run on the same database: waiting for it, without a worker');
+        return {};
+      }
+      ran = turn.value;
+    }
+    const { result, schema } = ran;
     try {
       await this.finish(a, result, schema);
     } catch (e) {

@@ -277,3 +277,119 @@ describe('KeyedMutex', () => {
     assert.equal(await m.run('k', () => Promise.resolve(7)), 7);
   });
 });
+
+describe('a reconcile waiting for a busy database holds no worker slot', () => {
+  /**
+   * The operator's wiring (reconciler.ts, migration-operator.ts): a reconcile
+   * tries its database; busy, it leaves a wake-up that adds its key again,
+   * and its worker is free; every reconcile ends with settle().
+   */
+  function operatorLike(concurrency: number, databaseOf: Record<string, string>) {
+    const m = new KeyedMutex();
+    const log: string[] = [];
+    const gates = new Map<string, () => void>();
+    const q: WorkQueue<string> = new WorkQueue<string>(
+      async (key) => {
+        try {
+          const turn = await m.tryRun(databaseOf[key] as string, key, async () => {
+            log.push(`${key}+`);
+            await new Promise<void>((r) => gates.set(key, r));
+            log.push(`${key}-`);
+          }, () => q.add(key, 'wake'));
+          if (!turn.ran) log.push(`${key} waits`);
+        } finally {
+          m.settle(key);
+        }
+      },
+      concurrency,
+      latest,
+      { error: () => undefined },
+    );
+    const open = async (key: string): Promise<void> => {
+      for (let i = 0; i < 50 && !gates.has(key); i++) await settle();
+      const g = gates.get(key);
+      if (g === undefined) throw new Error(`${key} never ran; log: ${log.join(', ')}`);
+      gates.delete(key);
+      g();
+      await settle();
+    };
+    const until = async (entry: string): Promise<void> => {
+      for (let i = 0; i < 50 && !log.includes(entry); i++) await settle();
+      assert.ok(log.includes(entry), `${entry} never happened; log: ${log.join(', ')}`);
+    };
+    return { m, q, log, open, until };
+  }
+
+  it('concurrency 2, two resources on database A and one on B: while A’s first run blocks, B’s starts and finishes', async () => {
+    const o = operatorLike(2, { 'ns/a1': 'A', 'ns/a2': 'A', 'ns/b': 'B' });
+    o.q.add('ns/a1', 'change');
+    o.q.add('ns/a2', 'change');
+    o.q.add('ns/b', 'change');
+    await o.until('ns/b+');
+    await o.open('ns/b');
+    await o.until('ns/b-');
+    assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/b+', 'ns/b-'], 'B ran and finished while A was busy');
+    assert.equal(o.q.active, 1, 'only A’s first run holds a worker');
+    await o.open('ns/a1');
+    await o.until('ns/a2+');
+    await o.open('ns/a2');
+    await o.q.shutdown();
+    assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/b+', 'ns/b-', 'ns/a1-', 'ns/a2+', 'ns/a2-']);
+    assert.equal(o.m.waiting, 0);
+  });
+
+  it('one run per database at a time; waiters run in arrival order, each woken once, none lost', async () => {
+    const o = operatorLike(2, { 'ns/a1': 'A', 'ns/a2': 'A', 'ns/a3': 'A', 'ns/a4': 'A' });
+    for (const k of ['ns/a1', 'ns/a2', 'ns/a3', 'ns/a4']) o.q.add(k, 'change');
+    await o.until('ns/a4 waits');
+    // An event for a waiting resource: it tries again, finds A busy, and keeps its place.
+    o.q.add('ns/a3', 'change');
+    await o.until('ns/a3 waits');
+    for (const k of ['ns/a1', 'ns/a2', 'ns/a3', 'ns/a4']) await o.open(k);
+    await o.q.shutdown();
+    const runs = o.log.filter((e) => !e.endsWith('waits'));
+    assert.deepEqual(runs, ['ns/a1+', 'ns/a1-', 'ns/a2+', 'ns/a2-', 'ns/a3+', 'ns/a3-', 'ns/a4+', 'ns/a4-']);
+  });
+});
+
+describe('KeyedMutex turns', () => {
+  it('a woken waiter that no longer needs the key (deleted, nothing to do) passes its turn on in settle()', async () => {
+    const m = new KeyedMutex();
+    const woken: string[] = [];
+    let release: () => void = () => undefined;
+    const first = m.tryRun('A', 'x', () => new Promise<void>((r) => (release = r)), () => woken.push('x'));
+    assert.deepEqual(await m.tryRun('A', 'y', () => Promise.resolve(), () => woken.push('y')), { ran: false });
+    assert.deepEqual(await m.tryRun('A', 'z', () => Promise.resolve(), () => woken.push('z')), { ran: false });
+    release();
+    await first;
+    assert.deepEqual(woken, ['y'], 'the first waiter only');
+    // The turn is kept for y: z and newcomers wait.
+    assert.deepEqual(await m.tryRun('A', 'z', () => Promise.resolve(), () => woken.push('z')), { ran: false });
+    assert.deepEqual(await m.tryRun('A', 'new', () => Promise.resolve(), () => woken.push('new')), { ran: false });
+    m.settle('z'); // z holds nothing: no effect
+    assert.deepEqual(woken, ['y']);
+    m.settle('y'); // y reconciled without taking A
+    assert.deepEqual(woken, ['y', 'z']);
+    assert.deepEqual(await m.tryRun('A', 'z', () => Promise.resolve(5), () => woken.push('z')), { ran: true, value: 5 });
+    assert.deepEqual(woken, ['y', 'z', 'new'], 'z’s run over: the next waiter');
+    m.settle('z');
+    m.settle('new');
+    assert.equal(m.waiting, 0);
+    assert.deepEqual(await m.tryRun('A', 'other', () => Promise.resolve(1), () => woken.push('other')), { ran: true, value: 1 }, 'free again');
+  });
+
+  it('a failing holder passes its turn on; blocking run() and tryRun() share the turns', async () => {
+    const m = new KeyedMutex();
+    const woken: string[] = [];
+    let release: () => void = () => undefined;
+    const blocking = m.run('A', () => new Promise<void>((r) => (release = r)));
+    assert.deepEqual(await m.tryRun('A', 'y', () => Promise.resolve(), () => woken.push('y')), { ran: false });
+    const second = m.run('A', () => Promise.reject(new Error('boom')));
+    release();
+    await blocking;
+    assert.deepEqual(woken, ['y']);
+    await assert.rejects(m.tryRun('A', 'y', () => Promise.reject(new Error('x')), () => woken.push('y')), /x/);
+    await assert.rejects(second, /boom/);
+    assert.equal(m.waiting, 0);
+  });
+});
