@@ -2,174 +2,19 @@
  * The approval gate through a whole reconcile: a real SQLite database in a
  * temporary folder behind a driver that records what it is asked, an
  * in-memory API server, a recorded event stream, and a stand-in linter
- * (DROP TABLE is DS102), so nothing here depends on the lint rules.
+ * (DROP TABLE is DS102), so nothing here depends on the lint rules
+ * (all in reconciler.test-kit.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
+import { describe, it } from 'node:test';
 import { APPROVAL_ANNOTATION } from '../api/approval';
-import type { AtlasMigrationStatus } from '../api/generated/atlasmigration-types';
-import type { Driver, Session } from '../migrate/dialects/driver';
-import { openDriver } from '../migrate/dialects/registry';
-import { directoryFromEntries } from '../migrate/directory';
-import type { Finding } from '../migrate/lint/finding';
-import { planHash } from '../migrate/plan-hash';
-import type { EventRecorder } from './event-recorder';
-import type { AtlasMigrationApi, AtlasMigrationObject, StatusPatch } from './kube/resources';
-import { KeyedMutex } from './keyed-mutex';
-import { createMetrics, valueOf } from './metrics';
-import type { PlanLinter } from './plan-linter';
-import { Reconciler, type Trigger } from './reconciler';
-import { ReferenceIndex } from './reference-index';
-import { SecretScrubber } from './secret-scrubber';
-import { StatusWriter } from './status-writer';
+import { valueOf } from './metrics';
+import { conditions, FILES, harness, planOf, ready, useTempFolder } from './reconciler.test-kit';
 
-const FILES = { '1_create.sql': 'CREATE TABLE t (id int);\n', '2_drop.sql': 'CREATE TABLE u (id int);\nDROP TABLE t;\n' };
-const SUM = directoryFromEntries(Object.entries(FILES), 'x').computedSum();
-const PLAN = planHash(Object.keys(FILES).map((name) => ({ name, hash: SUM.hashOf(name) ?? '' })));
-
-/** Stand-in for migrate lint: DROP TABLE is DS102. */
-const linter: PlanLinter = {
-  lint: (file, statements) =>
-    statements.filter((s) => /^DROP TABLE/i.test(s.text.trim())).map((s): Finding => ({ code: 'DS102', file, line: s.line, statement: s.index + 1, message: 'Dropping table' })),
-  matches: (code, patterns) => patterns.some((p) => (p.endsWith('*') ? code.startsWith(p.slice(0, -1)) : code === p)),
-  defaultDestructive: ['DS*'],
-};
-
-/** Wraps a driver, recording sessions, statements, locks and unlocks. */
-function recording(driver: Driver, calls: string[]): Driver {
-  const session = async (schema: string): Promise<Session> => {
-    calls.push('session');
-    const s = await driver.session(schema);
-    return { ...bind(s), execute: (sql: string) => (calls.push(`execute ${sql.trim()}`), s.execute(sql)) };
-  };
-  const lock = async (name: string, timeoutMs: number, signal?: AbortSignal) => {
-    calls.push('lock');
-    const unlock = await driver.lock(name, timeoutMs, signal);
-    return (): Promise<void> => (calls.push('unlock'), unlock());
-  };
-  return new Proxy(driver, {
-    get: (target, prop, receiver) => {
-      if (prop === 'session') return session;
-      if (prop === 'lock') return lock;
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
-function bind(s: Session): Session {
-  return { execute: (q) => s.execute(q), begin: () => s.begin(), commit: () => s.commit(), rollback: () => s.rollback(), writeRevision: (r) => s.writeRevision(r), release: () => s.release() };
-}
-
-/** One AtlasMigration in an in-memory API server: status merge patches, resourceVersion checks. */
-class FakeCluster {
-  object: AtlasMigrationObject;
-  readonly patches: StatusPatch[] = [];
-  private version = 1;
-
-  constructor(spec: object) {
-    this.object = { apiVersion: 'db.atlasgo.io/v1alpha1', kind: 'AtlasMigration', metadata: { name: 'app', namespace: 'ns', uid: 'u1', generation: 1, resourceVersion: '1' }, spec };
-  }
-
-  annotate(value: string): void {
-    this.object = { ...this.object, metadata: { ...this.object.metadata, annotations: { [APPROVAL_ANNOTATION]: value }, resourceVersion: String(++this.version) } } as AtlasMigrationObject;
-  }
-
-  get status(): AtlasMigrationStatus {
-    return this.object.status ?? {};
-  }
-
-  readonly api = {
-    get: () => Promise.resolve(this.object),
-    patchStatus: (_ns: string, _name: string, patch: StatusPatch, resourceVersion?: string) => {
-      if (resourceVersion !== undefined && resourceVersion !== this.object.metadata.resourceVersion) return Promise.reject(new Error('conflict'));
-      this.patches.push(patch);
-      const status: Record<string, unknown> = { ...this.object.status };
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === null) delete status[k];
-        else status[k] = v;
-      }
-      this.object = { ...this.object, status, metadata: { ...this.object.metadata, resourceVersion: String(++this.version) } };
-      return Promise.resolve(this.object);
-    },
-  } as unknown as AtlasMigrationApi;
-}
-
-interface Harness {
-  readonly cluster: FakeCluster;
-  readonly calls: string[];
-  readonly events: { type: string; reason: string; message: string }[];
-  readonly metrics: ReturnType<typeof createMetrics>;
-  reconcile(trigger?: Trigger): Promise<{ requeueAfterMs?: number }>;
-  tables(): Promise<string[]>;
-}
-
-let folder = '';
-
-function harness(name: string, spec: object): Harness {
-  const url = `sqlite://${join(folder, `${name}.db`)}`;
-  const cluster = new FakeCluster({ url, dir: { local: { ...FILES, 'atlas.sum': SUM.format() } }, ...spec });
-  const calls: string[] = [];
-  const events: Harness['events'] = [];
-  const metrics = createMetrics({ queueDepth: () => 0, activeReconciles: () => 0, resources: () => 0, watchRestarts: () => 0 });
-  const reconciler = new Reconciler({
-    resources: cluster.api,
-    reader: { secret: () => Promise.resolve(undefined), configMap: () => Promise.resolve(undefined) },
-    status: new StatusWriter(cluster.api),
-    events: { record: (_r, type, reason, message) => (events.push({ type, reason, message }), Promise.resolve()) } as EventRecorder,
-    openDriver: (u) => recording(openDriver(u), calls),
-    linter,
-    log: pino({ level: 'silent' }),
-    scrubber: new SecretScrubber(),
-    databases: new KeyedMutex(),
-    metrics,
-    index: new ReferenceIndex(),
-    cached: () => cluster.object,
-    refVersion: () => undefined,
-    shutdown: new AbortController().signal,
-    settings: { backoff: { baseMs: 1000, maxMs: 10_000 }, progressIntervalMs: 60_000, operatorVersion: 'test' },
-  });
-  return {
-    cluster,
-    calls,
-    events,
-    metrics,
-    reconcile: (trigger = 'change') => reconciler.reconcile('ns/app', trigger),
-    tables: async () => {
-      const d = openDriver(url);
-      try {
-        const rows = (d as unknown as { knex: { raw(q: string): Promise<{ name: string }[]> } }).knex;
-        return (await rows.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'atlas%' ORDER BY name")).map((r) => r.name);
-      } finally {
-        await d.close();
-      }
-    },
-  };
-}
-
-function ready(h: Harness): { status: string; reason: string; message: string } | undefined {
-  return h.cluster.status.conditions?.find((c) => c.type === 'Ready');
-}
-
-function conditions(h: Harness): string[] {
-  return (h.cluster.status.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
-}
+const PLAN = planOf(FILES);
 
 describe('reconciler: the approval gate', () => {
-  const savedTmp = process.env.TMPDIR;
-  before(() => {
-    folder = mkdtempSync(join(tmpdir(), 'approval-'));
-    // The SQLite lock file lives in the temporary folder: a private one keeps parallel test files apart.
-    process.env.TMPDIR = folder;
-  });
-  after(() => {
-    process.env.TMPDIR = savedTmp;
-    rmSync(folder, { recursive: true, force: true });
-  });
+  useTempFolder('approval-');
 
   it('holds a destructive plan without executing anything, says so once, and applies it once approved', async () => {
     const h = harness('destructive', { approval: { policy: 'Destructive' } });
