@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startEndpoints } from '../controller/http-endpoints';
 import { createMetrics } from '../controller/metrics';
-import { ExitCode } from './io';
+import { ExitCode, UsageError } from './io';
 import { runCaptured } from './run-captured';
-import { runConfig } from './run';
+import { DEFAULT_LEASE_NAME, runConfig } from './run';
 
 describe('run flags', () => {
   it('defaults', () => {
@@ -89,5 +92,66 @@ describe('endpoints and metrics', () => {
     } finally {
       await e.close();
     }
+  });
+});
+
+describe('leader election flags', () => {
+  const outside = { env: {}, namespaceFile: join(tmpdir(), 'no-such-dir', 'namespace') };
+
+  it('is off by default', () => {
+    assert.equal(runConfig([], outside).leaderElection, undefined);
+    assert.equal(runConfig(['--leader-elect=false'], outside).leaderElection, undefined);
+  });
+
+  it('--leader-elect: client-go defaults, the Lease named, identity = pod name + random suffix', () => {
+    const c = runConfig(['--leader-elect', '--leader-election-namespace=ops'], { ...outside, env: { POD_NAME: 'op-7d9f-x2v', HOSTNAME: 'h' } });
+    const e = c.leaderElection;
+    assert.deepEqual([e?.namespace, e?.leaseName, e?.leaseDurationMs, e?.renewDeadlineMs, e?.retryPeriodMs], ['ops', DEFAULT_LEASE_NAME, 15_000, 10_000, 2_000]);
+    assert.match(e?.identity ?? '', /^op-7d9f-x2v_[0-9a-f-]{36}$/);
+    const again = runConfig(['--leader-elect', '--leader-election-namespace=ops'], { ...outside, env: { POD_NAME: 'op-7d9f-x2v' } });
+    assert.notEqual(again.leaderElection?.identity, e?.identity, 'two processes of one pod are two candidates');
+    assert.match(runConfig(['--leader-elect', '--leader-election-namespace=ops'], { ...outside, env: { HOSTNAME: 'host-1' } }).leaderElection?.identity ?? '', /^host-1_/);
+  });
+
+  it('every flag, and Go-style --leader-elect=true', () => {
+    const c = runConfig(
+      ['--leader-elect=true', '--leader-election-id=my-lease', '--leader-election-namespace', 'ops', '--leader-elect-lease-duration=3s', '--leader-elect-renew-deadline=2s', '--leader-elect-retry-period=500ms'],
+      outside,
+    );
+    const e = c.leaderElection;
+    assert.deepEqual([e?.namespace, e?.leaseName, e?.leaseDurationMs, e?.renewDeadlineMs, e?.retryPeriodMs], ['ops', 'my-lease', 3_000, 2_000, 500]);
+  });
+
+  it('the namespace defaults to the pod\'s own (the ServiceAccount namespace file, else POD_NAMESPACE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sa-'));
+    try {
+      const file = join(dir, 'namespace');
+      writeFileSync(file, 'atlas-k8s-migrator-system\n');
+      assert.equal(runConfig(['--leader-elect'], { env: { POD_NAMESPACE: 'other' }, namespaceFile: file }).leaderElection?.namespace, 'atlas-k8s-migrator-system');
+      assert.equal(runConfig(['--leader-elect', '--leader-election-namespace=x'], { env: {}, namespaceFile: file }).leaderElection?.namespace, 'x');
+      assert.equal(runConfig(['--leader-elect'], { env: { POD_NAMESPACE: 'from-env' }, namespaceFile: join(dir, 'absent') }).leaderElection?.namespace, 'from-env');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bad values are usage errors naming the flags', () => {
+    for (const [args, message] of [
+      [['--leader-elect'], /--leader-elect needs --leader-election-namespace when not running in a cluster/],
+      [['--leader-elect=maybe'], /--leader-elect "maybe": must be true or false/],
+      [['--leader-elect', '--leader-election-namespace=ops', '--leader-election-id=Not_A_Name'], /--leader-election-id "Not_A_Name": not a valid object name/],
+      [['--leader-elect', '--leader-election-namespace=ops', '--leader-elect-lease-duration=10s'], /renew deadline must be shorter than the lease duration/],
+      [['--leader-elect', '--leader-election-namespace=ops', '--leader-elect-retry-period=10s'], /retry period must be shorter than the renew deadline/],
+      [['--leader-elect', '--leader-election-namespace=ops', '--leader-elect-lease-duration=15500ms'], /whole number of seconds/],
+      [['--leader-elect', '--leader-election-namespace=ops', '--leader-elect-retry-period=soon'], /--leader-elect-retry-period "soon": not a duration/],
+    ] as const) {
+      assert.throws(() => runConfig(args, outside), (e: Error) => e instanceof UsageError && message.test(e.message), args.join(' '));
+    }
+  });
+
+  it('exit 2 from the command line', async () => {
+    const r = await runCaptured(['run', '--leader-elect', '--leader-election-namespace=ops', '--leader-elect-renew-deadline=20s']);
+    assert.equal(r.code, ExitCode.Usage);
+    assert.match(r.err, /renew deadline must be shorter than the lease duration/);
   });
 });

@@ -4,10 +4,12 @@
  * probes and metrics, and on SIGTERM lets running migrations stop between
  * statements before it exits.
  */
+import { readFileSync } from 'node:fs';
 import { parseBindAddress, startEndpoints } from '../controller/http-endpoints';
+import { candidateIdentity, DEFAULT_LEADER_ELECTION, timingsProblem } from '../controller/kube/leader-election';
 import { createLogger, LOG_LEVELS, type Logger } from '../controller/logger';
 import { DEFAULT_PENDING_SERIES_LIMIT } from '../controller/metrics';
-import { MigrationOperator, type OperatorSettings } from '../controller/migration-operator';
+import { MigrationOperator, type LeaderElectionSettings, type OperatorSettings } from '../controller/migration-operator';
 import { DEFAULT_BACKOFF } from '../controller/requeue-policy';
 import { SecretScrubber } from '../controller/secret-scrubber';
 import { PROGRAM_VERSION } from '../version';
@@ -31,6 +33,12 @@ Flags:
       --backoff-base DUR                delay after the first failed attempt, doubling per attempt (default 5s)
       --backoff-max DUR                 longest delay between attempts (default 5m)
       --progress-interval DUR           least time between two status.progress writes of a run (default 2s)
+      --leader-elect                    reconcile only while holding a Lease, so replicas can run side by side (default off)
+      --leader-election-id NAME         name of the Lease (default atlas-k8s-migrator-leader)
+      --leader-election-namespace NS    namespace of the Lease (default: the pod's own; required outside a cluster)
+      --leader-elect-lease-duration DUR how long followers wait after the last renewal they saw before taking over (default 15s)
+      --leader-elect-renew-deadline DUR how long the leader tries to renew before it stops leading and exits (default 10s)
+      --leader-elect-retry-period DUR   time between two attempts to acquire or renew (default 2s)
       --metrics-pending-series-limit N  per-resource series of atlas_migrator_pending_files at most; the rest are summed into one (default 1000)
 `;
 
@@ -46,6 +54,12 @@ const OPTIONS = {
   'backoff-base': { type: 'string' },
   'backoff-max': { type: 'string' },
   'progress-interval': { type: 'string' },
+  'leader-elect': { type: 'boolean' },
+  'leader-election-id': { type: 'string' },
+  'leader-election-namespace': { type: 'string' },
+  'leader-elect-lease-duration': { type: 'string' },
+  'leader-elect-renew-deadline': { type: 'string' },
+  'leader-elect-retry-period': { type: 'string' },
   'metrics-pending-series-limit': { type: 'string' },
 } as const;
 
@@ -76,8 +90,63 @@ export interface RunConfig extends OperatorSettings {
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
-export function runConfig(args: readonly string[]): RunConfig {
-  const { values: v } = parseFlags('run', args, OPTIONS);
+export const DEFAULT_LEASE_NAME = 'atlas-k8s-migrator-leader';
+/** Where a pod finds its own namespace (with its ServiceAccount token). */
+export const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** What `run` reads besides its flags (tests pass their own). */
+export interface RunContext {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly namespaceFile?: string;
+}
+
+/** `--leader-elect=true|false` as Go's flag package (controller-runtime) accepts it; plain `--leader-elect` is true. */
+function goBooleans(args: readonly string[]): string[] {
+  return args.flatMap((a) => {
+    const m = /^--leader-elect=(.*)$/.exec(a);
+    if (m === null) return [a];
+    const value = (m[1] ?? '').toLowerCase();
+    if (['true', '1', 't'].includes(value)) return ['--leader-elect'];
+    if (['false', '0', 'f'].includes(value)) return [];
+    throw new UsageError(`--leader-elect ${JSON.stringify(m[1])}: must be true or false`);
+  });
+}
+
+/** The pod's namespace: the ServiceAccount's namespace file, else POD_NAMESPACE; undefined outside a cluster. */
+function podNamespace(context: RunContext): string | undefined {
+  try {
+    const ns = readFileSync(context.namespaceFile ?? POD_NAMESPACE_FILE, 'utf8').trim();
+    if (ns !== '') return ns;
+  } catch {
+    // not in a pod (or no token mounted)
+  }
+  const env = (context.env ?? process.env).POD_NAMESPACE?.trim();
+  return env === undefined || env === '' ? undefined : env;
+}
+
+type RunValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
+
+function leaderElection(v: RunValues, context: RunContext): LeaderElectionSettings | undefined {
+  if (v['leader-elect'] !== true) return undefined;
+  const namespace = v['leader-election-namespace'] ?? podNamespace(context);
+  if (namespace === undefined || namespace === '') {
+    throw new UsageError(`--leader-elect needs --leader-election-namespace when not running in a cluster (no ${POD_NAMESPACE_FILE}, no POD_NAMESPACE)`);
+  }
+  const leaseName = v['leader-election-id'] ?? DEFAULT_LEASE_NAME;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(leaseName) || leaseName.length > 253) throw new UsageError(`--leader-election-id ${JSON.stringify(leaseName)}: not a valid object name`);
+  const timings = {
+    leaseDurationMs: durationFlag('leader-elect-lease-duration', v['leader-elect-lease-duration'], DEFAULT_LEADER_ELECTION.leaseDurationMs),
+    renewDeadlineMs: durationFlag('leader-elect-renew-deadline', v['leader-elect-renew-deadline'], DEFAULT_LEADER_ELECTION.renewDeadlineMs),
+    retryPeriodMs: durationFlag('leader-elect-retry-period', v['leader-elect-retry-period'], DEFAULT_LEADER_ELECTION.retryPeriodMs),
+  };
+  const problem = timingsProblem(timings);
+  if (problem !== undefined) throw new UsageError(`leader election: ${problem} (--leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period)`);
+  return { ...timings, namespace, leaseName, identity: candidateIdentity(context.env ?? process.env) };
+}
+
+export function runConfig(args: readonly string[], context: RunContext = {}): RunConfig {
+  const { values: v } = parseFlags('run', goBooleans(args), OPTIONS);
+  const election = leaderElection(v, context);
   const namespaces = (v.namespace ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const resyncPeriodMs = durationFlag('resync-period', v['resync-period'], 600_000);
   if (resyncPeriodMs <= 0) throw new UsageError('--resync-period must be greater than 0');
@@ -90,6 +159,7 @@ export function runConfig(args: readonly string[]): RunConfig {
     backoff: { baseMs: durationFlag('backoff-base', v['backoff-base'], DEFAULT_BACKOFF.baseMs), maxMs: durationFlag('backoff-max', v['backoff-max'], DEFAULT_BACKOFF.maxMs) },
     progressIntervalMs: durationFlag('progress-interval', v['progress-interval'], 2_000),
     watchTimeoutSeconds: 300,
+    ...(election === undefined ? {} : { leaderElection: election }),
     metricsPendingSeriesLimit: nonNegativeInt('metrics-pending-series-limit', v['metrics-pending-series-limit'], DEFAULT_PENDING_SERIES_LIMIT),
     metricsAddress: bindAddress('metrics-bind-address', v['metrics-bind-address'] ?? ':8080'),
     healthAddress: bindAddress('health-probe-bind-address', v['health-probe-bind-address'] ?? ':8081'),
@@ -122,13 +192,17 @@ export async function run(args: readonly string[], _io: CliIo): Promise<number> 
     probes: { healthy: () => operator.healthy(), ready: () => operator.ready() },
     metrics: operator.metrics,
   });
-  log.info({ version: PROGRAM_VERSION, server: operator.client.server, healthPort: endpoints.healthPort, metricsPort: endpoints.metricsPort, concurrency: config.concurrency }, 'starting');
-  const stop = terminationSignal(log);
-  await Promise.race([operator.start(), stop]);
-  await stop;
+  const election = config.leaderElection;
+  const electing = election === undefined ? {} : { leaderElection: { lease: `${election.namespace}/${election.leaseName}`, identity: election.identity } };
+  log.info({ version: PROGRAM_VERSION, server: operator.client.server, healthPort: endpoints.healthPort, metricsPort: endpoints.metricsPort, concurrency: config.concurrency, ...electing }, 'starting');
+  const stopped = terminationSignal(log).then(() => 'terminated' as const);
+  // A replica that loses the Lease stops like on SIGTERM, then exits non-zero: restarted, it comes back as a follower.
+  const lost = operator.leadershipLost.then(() => 'leadership lost' as const);
+  await Promise.race([operator.start(), stopped, lost]);
+  const why = await Promise.race([stopped, lost]);
   await operator.shutdown();
   await endpoints.close();
-  log.info({}, 'stopped');
+  log.info({ reason: why }, 'stopped');
   log.flush();
-  return ExitCode.Ok;
+  return why === 'leadership lost' ? ExitCode.Failed : ExitCode.Ok;
 }

@@ -16,6 +16,7 @@ import { EventRecorder } from './event-recorder';
 import { resourceIdentity } from './inputs';
 import { KeyedMutex } from './keyed-mutex';
 import { KubeClient } from './kube/api-client';
+import { kubeLeaseApi, LeaderElector, type LeaderElectionTimings } from './kube/leader-election';
 import { ListWatch, type KubeObject, type WatchEventType } from './kube/list-watch';
 import { AtlasMigrationApi, CoreObjectReader, type AtlasMigrationObject } from './kube/resources';
 import type { Logger } from './logger';
@@ -42,8 +43,18 @@ export interface OperatorSettings {
   readonly progressIntervalMs: number;
   /** Server-side watch timeout (the watch is then re-opened). */
   readonly watchTimeoutSeconds: number;
+  /** Reconcile only while holding this Lease (`--leader-elect`); absent: always. */
+  readonly leaderElection?: LeaderElectionSettings;
   /** Per-resource series of the pending files metric at most (default 1000). */
   readonly metricsPendingSeriesLimit?: number;
+}
+
+export interface LeaderElectionSettings extends LeaderElectionTimings {
+  /** Namespace and name of the Lease. */
+  readonly namespace: string;
+  readonly leaseName: string;
+  /** This replica's holderIdentity: pod name, `_`, a random suffix. */
+  readonly identity: string;
 }
 
 export interface WatchOptions {
@@ -72,8 +83,20 @@ export class MigrationOperator extends Operator {
   private readonly reconciler: Reconciler;
   private readonly index = new ReferenceIndex();
   private readonly stopping = new AbortController();
+  /** Aborted when this replica loses the Lease: running migrations stop between statements, as on shutdown. */
+  private readonly leadership = new AbortController();
+  private readonly elector: LeaderElector | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private initialized = false;
+  private working = false;
+  private markLost: () => void = () => undefined;
+  /**
+   * Resolves if this replica loses the Lease (never without
+   * `--leader-elect`). By then no reconcile starts and running ones are
+   * stopping; the process is expected to shut down and exit non-zero, to
+   * come back as a follower.
+   */
+  readonly leadershipLost = new Promise<void>((resolve) => (this.markLost = resolve));
 
   constructor(
     private readonly settings: OperatorSettings,
@@ -101,7 +124,7 @@ export class MigrationOperator extends Operator {
       },
       settings.metricsPendingSeriesLimit === undefined ? {} : { pendingSeriesLimit: settings.metricsPendingSeriesLimit },
     );
-    // No leader election yet: the only replica leads (kube/leader-election.ts will call setLeader).
+    // Without --leader-elect the only replica leads; with it, the elector's callbacks say (below).
     this.metrics.setLeader(true);
     const resources = new AtlasMigrationApi(this.client);
     this.reconciler = new Reconciler({
@@ -120,9 +143,58 @@ export class MigrationOperator extends Operator {
       index: this.index,
       cached: (key) => this.cachedMigration(key),
       refVersion: (ref) => this.refVersion(ref),
-      shutdown: this.stopping.signal,
+      // Shutdown or lost leadership: either way a running migration stops between two statements.
+      shutdown: AbortSignal.any([this.stopping.signal, this.leadership.signal]),
       settings: { backoff: settings.backoff, progressIntervalMs: settings.progressIntervalMs, operatorVersion: `${PROGRAM_NAME} v${PROGRAM_VERSION}` },
     });
+    const election = settings.leaderElection;
+    if (election !== undefined) {
+      this.elector = new LeaderElector({
+        api: kubeLeaseApi(this.client),
+        namespace: election.namespace,
+        name: election.leaseName,
+        identity: election.identity,
+        leaseDurationMs: election.leaseDurationMs,
+        renewDeadlineMs: election.renewDeadlineMs,
+        retryPeriodMs: election.retryPeriodMs,
+        log,
+        callbacks: { onStartedLeading: () => this.onStartedLeading(), onStoppedLeading: () => this.onStoppedLeading() },
+      });
+      this.reportLeader(false);
+    }
+  }
+
+  /** The leader gauge (`setLeader` on the metrics object): 1 while this replica may reconcile. */
+  private reportLeader(leader: boolean): void {
+    this.metrics.setLeader(leader);
+  }
+
+  /** Whether this replica may start reconciles now: watches synced, not stopping, and leading when electing. */
+  private mayWork(): boolean {
+    return this.initialized && !this.stopping.signal.aborted && !this.leadership.signal.aborted && (this.elector === undefined || this.elector.isLeader);
+  }
+
+  /** Starts the work queue once every watch has listed and (with leader election) the Lease is ours. */
+  private startWork(): void {
+    if (this.working || !this.mayWork()) return;
+    this.working = true;
+    this.queue.resume();
+    if (this.elector !== undefined) this.log.info({ identity: this.elector.identity, resources: this.migrationKeys().length }, 'leading: reconciles start');
+  }
+
+  private onStartedLeading(): void {
+    this.reportLeader(true);
+    if (!this.initialized) this.log.info({}, 'leading: reconciles start once the watches have listed');
+    this.startWork();
+  }
+
+  /** The Lease is lost: start nothing more, stop running migrations between statements, and let the process exit. */
+  private onStoppedLeading(): void {
+    this.reportLeader(false);
+    this.leadership.abort(new Error('leadership lost'));
+    this.log.error({ running: this.queue.active }, 'leadership lost: no reconcile starts; running migrations stop between statements; exiting');
+    void this.queue.shutdown();
+    this.markLost();
   }
 
   private namespaces(): (string | undefined)[] {
@@ -131,6 +203,8 @@ export class MigrationOperator extends Operator {
 
   protected async init(): Promise<void> {
     const labelSelector = this.settings.labelSelector;
+    // Every replica campaigns and watches at once: a follower keeps its caches warm, so a takeover needs no list.
+    this.elector?.start();
     for (const ns of this.namespaces()) {
       await this.watchResource(API_GROUP, API_VERSION, PLURAL, (e) => this.onMigration(e), ns, labelSelector === undefined ? {} : { labelSelector });
       await this.watchResource('', 'v1', 'secrets', (e) => this.onReferenced('Secret', e), ns, { metadataOnly: true });
@@ -138,9 +212,12 @@ export class MigrationOperator extends Operator {
     }
     await Promise.all([...this.watches.values()].map((w) => w.synced));
     this.initialized = true;
-    // Reconciles start once every watch has listed: before that, a Secret not yet seen would look absent.
-    this.queue.resume();
     this.log.info({ namespaces: this.settings.namespaces.length === 0 ? 'all' : this.settings.namespaces, resources: this.migrationKeys().length }, 'watches synced');
+    // Reconciles start once every watch has listed (before that, a Secret not yet seen would look absent), and only on the leader.
+    this.startWork();
+    if (!this.working && this.elector !== undefined && !this.leadership.signal.aborted) {
+      this.log.info({ identity: this.elector.identity, leader: this.elector.leader === '' ? null : this.elector.leader }, 'following: reconciles start when this replica acquires the lease');
+    }
     this.resyncTimer = setInterval(() => this.resync(), this.settings.resyncPeriodMs);
     this.resyncTimer.unref();
   }
@@ -232,6 +309,8 @@ export class MigrationOperator extends Operator {
   }
 
   private async process(key: string, trigger: Trigger): Promise<void> {
+    // The renew deadline may have passed before its timer ran: a replica that is not surely leading starts nothing.
+    if (!this.mayWork()) return;
     const result = await this.reconciler.reconcile(key, trigger);
     if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs, 'retry');
   }
@@ -252,13 +331,20 @@ export class MigrationOperator extends Operator {
     void this.shutdown();
   }
 
-  /** Stops the watches, lets running migrations stop between statements, and waits for them. */
+  /**
+   * Stops the watches, lets running migrations stop between statements,
+   * waits for them, then releases the Lease if this replica holds it (so a
+   * follower takes over on its next retry, not after the lease expires).
+   */
   async shutdown(): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.stopping.abort();
     if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
     // The queue closes first: no reconcile starts after the abort; running ones stop between statements.
-    await Promise.all([this.queue.shutdown(), ...[...this.watches.values()].map((w) => w.stop())]);
+    // The leader keeps renewing until they have, and releases only then.
+    const drained = this.queue.shutdown().then(() => this.elector?.stop());
+    await Promise.all([drained, ...[...this.watches.values()].map((w) => w.stop())]);
+    this.reportLeader(false);
     this.client.close();
   }
 }
