@@ -7,21 +7,29 @@ export interface OperatorDeploymentProps extends OperatorPlacement {
   readonly image: string;
 }
 
+/** Replicas of the operator: one leads (holds the Lease and reconciles), the other follows with warm caches. */
+export const OPERATOR_REPLICAS = 2;
+
 /**
- * The operator Deployment: one replica, replaced (not rolled) so two
- * operators never overlap; hardened container; probes on the health port.
+ * The operator Deployment: two replicas with leader election (only the
+ * Lease holder reconciles), rolled one new pod at a time without taking
+ * one down first (the leader releases the Lease on SIGTERM, so the handover
+ * takes about a retry period), spread over nodes when possible, kept at one
+ * or more by a PodDisruptionBudget; hardened container; probes on the
+ * health port.
  */
 export class OperatorDeployment extends Construct {
   constructor(scope: Construct, id: string, props: OperatorDeploymentProps) {
     super(scope, id);
-    const args = ['run', `--metrics-bind-address=:${METRICS_PORT}`, `--health-probe-bind-address=:${HEALTH_PORT}`];
+    // The Lease lives in the pod's own namespace (read from its ServiceAccount mount).
+    const args = ['run', '--leader-elect', `--metrics-bind-address=:${METRICS_PORT}`, `--health-probe-bind-address=:${HEALTH_PORT}`];
     if (props.watchNamespaces !== undefined && props.watchNamespaces.length > 0) args.push(`--namespace=${props.watchNamespaces.join(',')}`);
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: { name: props.serviceAccountName, namespace: props.namespace, labels: SELECTOR_LABELS },
       spec: {
-        replicas: 1,
-        // The default rolling update briefly runs two operators; the database lock would serialize them, but Recreate avoids it.
-        strategy: { type: 'Recreate' },
+        replicas: OPERATOR_REPLICAS,
+        // A new pod starts (as a follower) before an old one stops; the Lease keeps one leader throughout.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         selector: { matchLabels: SELECTOR_LABELS },
         template: {
           metadata: { labels: SELECTOR_LABELS },
@@ -30,6 +38,12 @@ export class OperatorDeployment extends Construct {
             // The operator talks to the API server with its ServiceAccount token (cdk8s-plus turns mounting off by default).
             automountServiceAccountToken: true,
             terminationGracePeriodSeconds: 60,
+            // Two replicas on two nodes where there are two: a node's loss then costs a takeover, not a reschedule.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: SELECTOR_LABELS }, topologyKey: 'kubernetes.io/hostname' } }],
+              },
+            },
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {
@@ -37,6 +51,11 @@ export class OperatorDeployment extends Construct {
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
                 args,
+                // The Lease holder's identity starts with the pod's name.
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ],
                 ports: [
                   { name: 'metrics', containerPort: METRICS_PORT },
                   { name: 'health', containerPort: HEALTH_PORT },
@@ -56,6 +75,11 @@ export class OperatorDeployment extends Construct {
           },
         },
       },
+    });
+    // Voluntary disruptions (node drains) keep one replica: a follower takes over instead of nothing running.
+    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+      metadata: { name: props.serviceAccountName, namespace: props.namespace, labels: SELECTOR_LABELS },
+      spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: SELECTOR_LABELS } },
     });
     new k8s.KubeService(this, 'metrics', {
       metadata: { name: `${props.serviceAccountName}-metrics`, namespace: props.namespace, labels: SELECTOR_LABELS },

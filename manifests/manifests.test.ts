@@ -41,13 +41,33 @@ describe('synthesized manifests', () => {
     assert.equal(crd?.metadata.namespace, undefined);
   });
 
-  it('run the operator hardened, alone, and able to reach the API server', () => {
+  it('run the operator hardened, two replicas electing a leader, able to reach the API server', () => {
     const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as {
-      spec: { replicas: number; strategy: { type: string }; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
+      spec: {
+        replicas: number;
+        strategy: { type: string; rollingUpdate?: unknown };
+        selector: { matchLabels: Record<string, string> };
+        template: { spec: Record<string, unknown> & { containers: (Record<string, unknown> & { args: string[]; env: unknown[] })[] } };
+      };
     };
-    assert.equal(deployment.spec.replicas, 1);
-    assert.equal(deployment.spec.strategy.type, 'Recreate');
+    assert.equal(deployment.spec.replicas, 2);
+    // A new pod comes up (as a follower) before an old one goes; the leader hands the Lease over on SIGTERM.
+    assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     const pod = deployment.spec.template.spec;
+    assert.deepEqual(pod.affinity, {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' } }],
+      },
+    });
+    assert.ok(pod.containers[0]?.args.includes('--leader-elect'));
+    assert.deepEqual(pod.containers[0]?.env, [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+    const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget') as unknown as { apiVersion: string; metadata: { namespace: string }; spec: unknown };
+    assert.equal(pdb.apiVersion, 'policy/v1');
+    assert.equal(pdb.metadata.namespace, 'atlas-k8s-migrator-system');
+    assert.deepEqual(pdb.spec, { minAvailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
     assert.equal(pod.automountServiceAccountToken, true);
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     const [container] = pod.containers;
@@ -64,8 +84,13 @@ describe('synthesized manifests', () => {
         assert.ok(!rule.verbs.includes('*') && !rule.resources.includes('*'), `${d.metadata.name} uses a wildcard`);
       }
     }
-    const leader = docs.find((d) => d.kind === 'Role' && d.metadata.name.endsWith('leader-election')) as unknown as { rules: unknown[] };
+    const leader = docs.find((d) => d.kind === 'Role' && d.metadata.name.endsWith('leader-election')) as unknown as { metadata: { name: string; namespace: string }; rules: unknown[] };
     assert.deepEqual(leader.rules, LEADER_ELECTION_RULES);
+    assert.deepEqual(LEADER_ELECTION_RULES, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+    assert.equal(leader.metadata.namespace, 'atlas-k8s-migrator-system', 'Leases in the operator\'s own namespace only');
+    const binding = docs.find((d) => d.kind === 'RoleBinding' && d.metadata.name === leader.metadata.name) as unknown as { metadata: { namespace: string }; subjects: { name: string }[] };
+    assert.equal(binding.metadata.namespace, 'atlas-k8s-migrator-system');
+    assert.deepEqual(binding.subjects.map((s) => s.name), ['atlas-k8s-migrator']);
   });
 
   it('offer a read-only waiter ClusterRole for applications to bind (the name `wait` suggests)', () => {
