@@ -29,6 +29,12 @@ export const Reason = Object.freeze({
   Connecting: 'Connecting',
   /** Locking, planning or applying failed: a statement, the lock timeout, the history (Atlas's word). */
   Migrating: 'Migrating',
+  /**
+   * The database is ahead of the directory (it has more applied revisions
+   * than the directory has files, as after reverting a commit that added
+   * one): going down is a protected flow, refused; nothing ran (atlas-operator's word and message).
+   */
+  ProtectedFlowError: 'ProtectedFlowError',
   /** The failure repeated more than backoffLimit times; the operator waits for a change (Atlas's event reason). */
   BackoffLimitExceeded: 'BackoffLimitExceeded',
 });

@@ -11,7 +11,7 @@ import { StepError } from './steps/step-error';
 
 const base = { generation: 2, previous: undefined, now: new Date('2026-03-01T10:00:00Z'), scrub: (t: string) => t.replaceAll('hunter2', 'xxxxx') };
 const file = (version: string) => ({ name: `${version}.sql`, version, description: '', statements: 1, resumeAt: 0 });
-const result = (over: Partial<ApplyResult>): ApplyResult => ({ current: undefined, target: undefined, files: [], baseline: undefined, dryRun: false, lastRevision: undefined, ...over });
+const result = (over: Partial<ApplyResult>): ApplyResult => ({ current: undefined, target: undefined, files: [], baseline: undefined, dryRun: false, lastRevision: undefined, appliedBefore: 0, ...over });
 
 function ready(patch: ReturnType<typeof readyPatch>): { status: string; reason: string; message: string } | undefined {
   return patch.conditions?.find((c) => c.type === 'Ready');

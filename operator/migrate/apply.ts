@@ -71,6 +71,8 @@ export interface ApplyResult {
   readonly dryRun: boolean;
   /** The last revision before the run (its `executedAt` dates the database's current version when nothing ran). */
   readonly lastRevision: Revision | undefined;
+  /** Revisions the database held before the run (Atlas's `Applied` of `migrate status`). */
+  readonly appliedBefore: number;
 }
 
 interface PreparedFile {
@@ -281,6 +283,6 @@ async function lockedRun(driver: Driver, directory: MigrationDirectory, opts: Ap
     if (!run.tableExists && opts.dryRun !== true) await driver.ensureRevisionsTable(run.schema);
     await executeRun(driver, run, { ...ctx, history: run.history });
     const lastRevision = [...run.history.values()].at(-1);
-    return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true, lastRevision };
+    return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true, lastRevision, appliedBefore: run.history.size };
   }, unlock);
 }

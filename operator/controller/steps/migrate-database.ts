@@ -49,10 +49,24 @@ export interface MigrateRequest {
   readonly signal: AbortSignal;
 }
 
+/** atlas-operator's message, word for word (its e2e test waits for exactly this text). */
+export const MIGRATE_DOWN_REFUSED = 'migrate down is not allowed, set `migrateDown.allow` to true to allow downgrade';
+
+/**
+ * atlas-operator's test for a database ahead of its directory (applyChanges,
+ * v0.7.37): nothing pending, something applied, and fewer files than
+ * applied revisions (`Pending == 0 && Applied > 0 && len(Available) <
+ * len(Applied)`), as after a Git revert removed an applied file.
+ */
+export function databaseAhead(result: ApplyResult, directory: MigrationDirectory): boolean {
+  return result.files.length === 0 && result.appliedBefore > 0 && directory.files.length < result.appliedBefore;
+}
+
 export async function migrateDatabase(r: MigrateRequest): Promise<ApplyResult> {
   const o = r.options;
+  let result: ApplyResult;
   try {
-    return await apply(r.driver, r.directory, {
+    result = await apply(r.driver, r.directory, {
       revisionsSchema: o.revisionsSchema,
       baseline: o.baseline,
       execOrder: o.execOrder,
@@ -68,4 +82,10 @@ export async function migrateDatabase(r: MigrateRequest): Promise<ApplyResult> {
     // Waiting for approval is not a failure of this step: the reconciler reports it as it is.
     throw e instanceof ApprovalHeldError ? e : classify(e);
   }
+  // Going down is atlas-operator's protected flow; this operator has no down migrations at all
+  // (`protectedFlows.migrateDown.allow: true` is refused as UnsupportedField before any connection).
+  // Nothing ran: with nothing pending, the run above only read the history. Atlas's own
+  // `migrate apply` (our CLI's) says "no migration files to execute" here instead.
+  if (databaseAhead(result, r.directory)) throw new StepError(Reason.ProtectedFlowError, 'permanent', MIGRATE_DOWN_REFUSED);
+  return result;
 }
