@@ -132,7 +132,7 @@ mutation: deps
 	  else failed="$$failed $$f"; fi; \
 	  echo "mutation: $$f took $$(( $$(date +%s) - start )) s"; \
 	done; \
-	npx tsx bench/mutation-table.ts bench/out/mutation/files/*.json | tee bench/out/mutation/table.md; \
+	npx tsx bench/mutation-table.ts | tee bench/out/mutation/table.md; \
 	if [ -n "$$failed" ]; then echo "mutation: no report for:$$failed" >&2; exit 1; fi
 
 demo: deps

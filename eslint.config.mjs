@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'cdk8s.out/**', 'imports/**', 'e2e/.cache/**', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'cdk8s.out/**', 'imports/**', 'e2e/.cache/**', 'eslint.config.mjs', '.stryker-tmp/**', 'bench/out/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
