@@ -63,7 +63,19 @@ describe('planner: a database without history', () => {
   });
 
   it('rejects baseline together with allow-dirty', () => {
-    assert.throws(() => plan(dir('1.sql'), { revisions: [] }, { baseline: '1', allowDirty: true }), InvalidOptionError);
+    assert.throws(
+      () => plan(dir('1.sql'), { revisions: [] }, { baseline: '1', allowDirty: true }),
+      (e: unknown) => e instanceof InvalidOptionError && e.message === 'sql/migrate: baseline and allow-dirty are mutually exclusive',
+    );
+  });
+
+  it('a baseline is what to do with a dirty database', () => {
+    const dirty = new NotCleanError('found table "users" in schema "app"');
+    assert.deepEqual(names(dir('1_a.sql', '2_b.sql'), [], { baseline: '1' }, dirty), ['2_b.sql']);
+  });
+
+  it('after a baseline, checkpoints are not run', () => {
+    assert.deepEqual(names(dir('1.sql', '2_ck.sql!', '3.sql'), [], { baseline: '1' }), ['3.sql']);
   });
 });
 
@@ -87,6 +99,14 @@ describe('planner: a database with history', () => {
         e instanceof MissingMigrationError &&
         e.message === 'sql/migrate: missing migration: revision "2_b.sql" is partially applied but migration file was not found',
     );
+  });
+
+  it('fails when the partial file is gone and newer than every file', () => {
+    assert.throws(() => names(dir('1.sql', '2.sql'), [rev('1'), rev('3', 1, 2)]), MissingMigrationError);
+  });
+
+  it('has nothing to do when the directory holds only checkpoints, even after a partial revision', () => {
+    assert.deepEqual(names(dir('5_ck.sql!'), [rev('3', 1, 2)]), []);
   });
 
   it('runs every file when all are newer than the history', () => {
@@ -147,6 +167,10 @@ describe('planner: files added out of order', () => {
   it('files older than the first revision (a baseline) are not out of order', () => {
     assert.deepEqual(names(d, [rev('3', 0, 0, RevisionType.Baseline), rev('4')]), ['5.sql']);
   });
+
+  it('files older than the only revision are not out of order, even when its own file is gone', () => {
+    assert.deepEqual(names(dir('1.sql', '3.sql', '7.sql'), [rev('5')]), ['7.sql']);
+  });
 });
 
 describe('planner: target version and amount', () => {
@@ -166,8 +190,18 @@ describe('planner: target version and amount', () => {
     assert.throws(() => names(d, [], { toVersion: '2023' }), (e: unknown) => e instanceof Error && e.message.endsWith('Did you mean "3"?'));
   });
 
+  it('suggests nothing for an empty target, nor a version only one byte longer than it', () => {
+    const noSuggestion = (e: unknown) => e instanceof VersionNotFoundError && e.suggestion === undefined;
+    assert.throws(() => names(d, [], { toVersion: '' }), noSuggestion);
+    assert.throws(() => names(dir('1.sql', '20.sql'), [], { toVersion: '2' }), noSuggestion);
+  });
+
   it('fails when the target already ran', () => {
     assert.throws(() => names(d, [rev('1'), rev('2')], { toVersion: '1' }), VersionNotFoundError);
+  });
+
+  it('fails when the target already ran, with a checkpoint at or before it', () => {
+    assert.throws(() => names(dir('1_ck.sql!', '2.sql', '3.sql'), [rev('2'), rev('3')], { toVersion: '2' }), VersionNotFoundError);
   });
 
   it('plans only up to the target when a later checkpoint exists', () => {
@@ -176,6 +210,7 @@ describe('planner: target version and amount', () => {
 
   it('limits the number of files', () => {
     assert.deepEqual(names(d, [], { amount: 2 }), ['1.sql', '2.sql']);
+    assert.deepEqual(names(d, [], { amount: 1 }), ['1.sql']);
     assert.throws(() => names(d, [], { amount: 0 }), (e: unknown) => e instanceof InvalidOptionError && e.message === "cannot apply '0' migration files");
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { directoryFromEntries, readDirectoryFolder } from './directory';
 import { ChecksumFormatError, ChecksumMismatchError, ChecksumNotFoundError } from './errors';
-import { computeSum, parseSum, validateSum } from './sum';
+import { computeSum, parseSum, SumFile, validateSum } from './sum';
 import type { MigrationFile } from './migration-file';
 
 const SEED = join(__dirname, 'testdata', 'seed');
@@ -128,6 +128,17 @@ describe('atlas.sum: parsing', () => {
   it('an empty atlas.sum is a mismatch', () => {
     assert.throws(() => parseSum(Buffer.alloc(0)), ChecksumMismatchError);
   });
+
+  it('reads a last line without its newline, as Go\'s line scanner does', () => {
+    const sum = computeSum(files({ '1.sql': 'x', '2.sql': 'y' }));
+    assert.deepEqual(parseSum(Buffer.from(sum.format().slice(0, -1))).entries, sum.entries);
+  });
+
+  it('strips h1: from the total only at the start of the line', () => {
+    const total = computeSum(files({ '1.sql': 'x' })).format();
+    const moved = total.replace(/^h1:(.)/, '$1h1:'); // "4h1:7DEQ…": h1: inside the total
+    assert.throws(() => parseSum(Buffer.from(moved)), ChecksumMismatchError);
+  });
 });
 
 describe('atlas.sum: validating a directory', () => {
@@ -177,6 +188,15 @@ describe('atlas.sum: validating a directory', () => {
       line: 5,
       file: '4_d.sql',
       reason: 'added',
+    });
+  });
+
+  it('names a renamed entry (its hash kept, the total rewritten to match) as removed', () => {
+    const renamed = new SumFile(computeSum(files(base)).entries.map((e) => (e.name === '2_b.sql' ? { ...e, name: '2_x.sql' } : e)));
+    assert.deepEqual(mismatch(() => validateSum(files(base), Buffer.from(renamed.format()))), {
+      line: 3,
+      file: '2_x.sql',
+      reason: 'removed',
     });
   });
 
