@@ -154,6 +154,8 @@ export class LeaderElector {
   private wake: (() => void) | undefined;
   /** Aborts the request in flight (stop, or the renew deadline). */
   private inFlight: AbortController | undefined;
+  /** When the attempt in flight began (our clock), for the message of a loss. */
+  private inFlightSince = 0;
   private stopped = false;
   private finished = false;
   private loop: Promise<void> | undefined;
@@ -219,6 +221,7 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<Attempt> {
     const abort = new AbortController();
     this.inFlight = abort;
+    this.inFlightSince = this.clock.now();
     // A candidate's request may take at most a renew deadline; a leader's ends at its deadline.
     const limit = this.leading ? Math.max(0, this.deadline - this.clock.now()) : this.opts.renewDeadlineMs;
     const timer = this.clock.setTimeout(() => abort.abort(new Error('leader election request timed out')), limit);
@@ -337,7 +340,9 @@ export class LeaderElector {
     if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = this.clock.setTimeout(() => {
       this.deadlineTimer = undefined;
-      if (this.leading && !this.stopped && !this.finished && this.clock.now() >= this.deadline) this.lose(`not renewed within the renew deadline (${this.opts.renewDeadlineMs} ms)`);
+      if (!this.leading || this.stopped || this.finished || this.clock.now() < this.deadline) return;
+      const pending = this.inFlight === undefined ? '' : `; the attempt begun ${this.clock.now() - this.inFlightSince} ms ago is unanswered`;
+      this.lose(`not renewed within the renew deadline (${this.opts.renewDeadlineMs} ms)${pending}`);
     }, Math.max(0, this.deadline - this.clock.now()));
   }
 
