@@ -39,6 +39,8 @@ export interface OperatorProcess {
 export interface OperatorOptions {
   readonly kubeconfig: string;
   readonly args?: readonly string[];
+  /** Added to the environment (e.g. POD_NAME, the leader election identity's prefix). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 function parseLogs(text: string): LogLine[] {
@@ -67,7 +69,11 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorProc
     `--metrics-bind-address=127.0.0.1:${metricsPort}`,
     ...(opts.args ?? []),
   ];
-  const proc = startProcess(process.execPath, args, { dataDir: mkdtempSync(join(tmpdir(), 'operator-')), logLimit: 20_000_000 });
+  const proc = startProcess(process.execPath, args, {
+    dataDir: mkdtempSync(join(tmpdir(), 'operator-')),
+    logLimit: 20_000_000,
+    ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
+  });
   const get = async (path: string): Promise<{ status: number; body: string }> => {
     const port = path === '/metrics' ? metricsPort : healthPort;
     const r = await fetch(`http://127.0.0.1:${port}${path}`);
