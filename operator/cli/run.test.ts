@@ -40,6 +40,13 @@ describe('run flags', () => {
     );
   });
 
+  it('--query-timeout: 30s by default, any duration, 0 for none', () => {
+    assert.equal(runConfig([]).queryTimeoutMs, 30_000);
+    assert.equal(runConfig(['--query-timeout=1m']).queryTimeoutMs, 60_000);
+    assert.equal(runConfig(['--query-timeout', '0']).queryTimeoutMs, 0);
+    assert.throws(() => runConfig(['--query-timeout=soon']), (e: unknown) => e instanceof UsageError && /--query-timeout "soon": not a duration/.test(e.message));
+  });
+
   it('bad values are usage errors (exit 2) naming the flag', async () => {
     for (const [args, message] of [
       [['--concurrency=0'], /--concurrency "0": must be a positive integer/],

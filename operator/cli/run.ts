@@ -12,6 +12,7 @@ import { DEFAULT_PENDING_SERIES_LIMIT } from '../controller/metrics';
 import { MigrationOperator, type LeaderElectionSettings, type OperatorSettings } from '../controller/migration-operator';
 import { DEFAULT_BACKOFF } from '../controller/requeue-policy';
 import { SecretScrubber } from '../controller/secret-scrubber';
+import { DEFAULT_QUERY_TIMEOUT_MS } from '../migrate/dialects/driver';
 import { PROGRAM_VERSION } from '../version';
 import { durationFlag } from './database-flags';
 import { type CliIo, ExitCode, UsageError } from './io';
@@ -33,6 +34,7 @@ Flags:
       --backoff-base DUR                delay after the first failed attempt, doubling per attempt (default 5s)
       --backoff-max DUR                 longest delay between attempts (default 5m)
       --progress-interval DUR           least time between two status.progress writes of a run (default 2s)
+      --query-timeout DUR               bound of each of the operator's own queries (revisions table, lock, dirty check), never of a migration's statements; 0 for none (default 30s)
       --leader-elect                    reconcile only while holding a Lease, so replicas can run side by side (default off)
       --leader-election-id NAME         name of the Lease (default atlas-k8s-migrator-leader)
       --leader-election-namespace NS    namespace of the Lease (default: the pod's own; required outside a cluster)
@@ -54,6 +56,7 @@ const OPTIONS = {
   'backoff-base': { type: 'string' },
   'backoff-max': { type: 'string' },
   'progress-interval': { type: 'string' },
+  'query-timeout': { type: 'string' },
   'leader-elect': { type: 'boolean' },
   'leader-election-id': { type: 'string' },
   'leader-election-namespace': { type: 'string' },
@@ -158,6 +161,7 @@ export function runConfig(args: readonly string[], context: RunContext = {}): Ru
     resyncPeriodMs,
     backoff: { baseMs: durationFlag('backoff-base', v['backoff-base'], DEFAULT_BACKOFF.baseMs), maxMs: durationFlag('backoff-max', v['backoff-max'], DEFAULT_BACKOFF.maxMs) },
     progressIntervalMs: durationFlag('progress-interval', v['progress-interval'], 2_000),
+    queryTimeoutMs: durationFlag('query-timeout', v['query-timeout'], DEFAULT_QUERY_TIMEOUT_MS),
     watchTimeoutSeconds: 300,
     ...(election === undefined ? {} : { leaderElection: election }),
     metricsPendingSeriesLimit: nonNegativeInt('metrics-pending-series-limit', v['metrics-pending-series-limit'], DEFAULT_PENDING_SERIES_LIMIT),

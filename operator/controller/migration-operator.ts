@@ -41,6 +41,8 @@ export interface OperatorSettings {
   readonly backoff: BackoffSettings;
   /** Minimum time between two progress writes of one run. */
   readonly progressIntervalMs: number;
+  /** Bound of each query the engine makes itself (not of migration statements); 0: none; default 30 s. */
+  readonly queryTimeoutMs?: number;
   /** Server-side watch timeout (the watch is then re-opened). */
   readonly watchTimeoutSeconds: number;
   /** Reconcile only while holding this Lease (`--leader-elect`); absent: always. */
@@ -132,7 +134,7 @@ export class MigrationOperator extends Operator {
       reader: new CachingObjectReader(new CoreObjectReader(this.client), (ns, name) => this.refVersion(refKey('ConfigMap', ns, name))),
       status: new StatusWriter(resources),
       events: new EventRecorder(this.client, log),
-      openDriver: (url) => openDriver(url),
+      openDriver: (url) => openDriver(url, settings.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: settings.queryTimeoutMs }),
       linter: migrateLint,
       log,
       scrubber,

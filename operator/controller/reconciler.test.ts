@@ -15,6 +15,7 @@ import {
   LockError,
   LockTimeoutError,
   QueryError,
+  QueryTimeoutError,
   RevisionsTableError,
   UnsupportedSchemeError,
   type DriverError,
@@ -469,6 +470,7 @@ describe('classify (steps/migrate-database.ts)', () => {
     Lock: [new LockError('lock query failed'), Reason.Migrating, 'transient'],
     RevisionsTable: [new RevisionsTableError('wrong columns'), Reason.Migrating, 'permanent'],
     Query: [new QueryError('syntax error'), Reason.Migrating, 'transient'],
+    QueryTimeout: [new QueryTimeoutError('reading the revisions table', 30_000), Reason.Migrating, 'transient'],
   };
 
   it('sorts each driver error into its step and kind', () => {

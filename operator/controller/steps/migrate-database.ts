@@ -22,6 +22,8 @@ const DRIVER_ERRORS: Readonly<Record<DriverErrorCode, [ReasonName, FailureKind]>
   // The table exists in another shape, or the account may not create it: a person has to act.
   RevisionsTable: [Reason.Migrating, 'permanent'],
   Query: [Reason.Migrating, 'transient'],
+  // A stuck server or a lock held by another session: worth another attempt.
+  QueryTimeout: [Reason.Migrating, 'transient'],
 };
 
 /** Engine errors that another attempt can get past; the rest need a new directory, spec or database. */

@@ -7,6 +7,13 @@ import type { LintProbe } from './lint-probe';
 import type { Revision } from './revision';
 import type { DialectName, SqlSyntax } from './syntax';
 
+/**
+ * Default bound of each query the engine makes itself (revisions table,
+ * the lock's query, the dirty check); a migration's statements are never
+ * bounded. Here, not in knex-driver.ts, so the CLI reads it without loading knex.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
+
 /** Releases a lock; safe to call more than once. */
 export type Unlock = () => Promise<void>;
 

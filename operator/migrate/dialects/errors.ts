@@ -13,7 +13,8 @@ export type DriverErrorCode =
   | 'LockTimeout'
   | 'Lock'
   | 'RevisionsTable'
-  | 'Query';
+  | 'Query'
+  | 'QueryTimeout';
 
 export abstract class DriverError extends CodedError<DriverErrorCode> {}
 
@@ -59,4 +60,23 @@ export class RevisionsTableError extends DriverError {
 /** A statement failed; `message` is the database's own text (scrubbed). */
 export class QueryError extends DriverError {
   readonly code = 'Query';
+}
+
+function duration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * One of the engine's own queries (the revisions table, the lock's query,
+ * the dirty check) got no answer within the query timeout: the server is
+ * stuck, or another session holds a lock the query needs. Worth retrying.
+ */
+export class QueryTimeoutError extends DriverError {
+  readonly code = 'QueryTimeout';
+  constructor(
+    readonly kind: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${kind}: no answer within the query timeout (${duration(timeoutMs)}): the database server is stuck, or another session holds a lock this query needs`);
+  }
 }

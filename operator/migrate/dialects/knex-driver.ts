@@ -7,8 +7,8 @@
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseUrl } from './database-url';
 import { scrubSecret } from './database-url';
-import type { Driver, Session, Unlock } from './driver';
-import { ConnectError, QueryError, RevisionsTableError } from './errors';
+import { DEFAULT_QUERY_TIMEOUT_MS, type Driver, type Session, type Unlock } from './driver';
+import { ConnectError, QueryError, QueryTimeoutError, RevisionsTableError } from './errors';
 import { CountingProbe, type LintProbe, type ProbeBackend } from './lint-probe';
 import type { Revision } from './revision';
 import {
@@ -27,9 +27,28 @@ import { type DialectName, SQL_SYNTAX, type SqlSyntax } from './syntax';
 export interface DriverOptions {
   /** Upper bound for connecting and for taking a pooled connection. Default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Upper bound of each query the engine makes itself (the revisions table,
+   * the lock's own query, the dirty check), never of a migration's
+   * statements. Default 30 s; 0: no bound.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long past the bound the client waits for the server's own cancellation before it drops the connection. */
+export const CLIENT_GRACE_MS = 5_000;
+
+/** What each bounded query is called in its timeout error. */
+export const QueryKind = Object.freeze({
+  tableExists: 'checking for the revisions table',
+  ensureTable: 'checking or creating the revisions table',
+  readRevisions: 'reading the revisions table',
+  readLastRevision: 'reading the last revision',
+  lock: "the database lock's query",
+  unlock: 'releasing the database lock',
+  checkClean: 'checking whether the database is clean',
+});
 
 /** The part of knex's (untyped) client used to borrow raw driver connections. */
 interface PoolClient {
@@ -48,8 +67,11 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   abstract readonly transactionalDdl: boolean;
   protected readonly knex: Knex;
   protected readonly connectTimeoutMs: number;
+  protected readonly queryTimeoutMs: number;
   /** The connection every query uses while held (see hold()). */
   private held: C | undefined;
+  /** The connection of the bounded query under way (see bounded()). */
+  private pinned: C | undefined;
 
   protected constructor(
     readonly url: DatabaseUrl,
@@ -57,6 +79,7 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     options: DriverOptions,
   ) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
     // knex logs connection errors to the console by itself; ours are thrown, scrubbed, to the caller.
     const quiet = (): void => undefined;
     this.knex = knexFactory({
@@ -79,6 +102,74 @@ export abstract class KnexDriver<C = unknown> implements Driver {
   protected abstract get raw(): RawConnectionOps<C>;
   /** The dialect's half of the live checks, on one borrowed connection. */
   protected abstract probeBackend(conn: C, timeoutMs: number): ProbeBackend;
+  /**
+   * Runs `run` (queries on `conn`) under the server's own bound of `ms`
+   * (PostgreSQL: statement_timeout for one transaction; MySQL: nothing
+   * more, see mysql.ts; SQLite: busy_timeout).
+   */
+  protected abstract serverBound<T>(conn: C, ms: number, run: () => Promise<T>): Promise<T>;
+  /** Whether an error is the server's bound firing. */
+  protected abstract isServerTimeout(e: unknown): boolean;
+  /** Drops a connection that does not answer (the client-side backstop). */
+  protected abstract destroyConnection(conn: C): void;
+
+  /**
+   * `run` on `conn`, bounded by the query timeout: by the server (unless
+   * `clientOnly`, for a query that may run inside a migration's own
+   * transaction) and, `CLIENT_GRACE_MS` (plus `extraMs`, a wait the query
+   * itself is asked to do) later, by dropping the connection. Either way a
+   * QueryTimeoutError naming `kind`.
+   */
+  protected async boundedOn<T>(conn: C, kind: string, run: () => Promise<T>, opts: { readonly clientOnly?: boolean; readonly extraMs?: number } = {}): Promise<T> {
+    const ms = this.queryTimeoutMs;
+    if (ms <= 0) return run();
+    let timer: NodeJS.Timeout | undefined;
+    let dropped = false;
+    const backstop = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => {
+          dropped = true;
+          this.destroyConnection(conn);
+          reject(new QueryTimeoutError(kind, ms));
+        },
+        ms + (opts.extraMs ?? 0) + CLIENT_GRACE_MS,
+      );
+    });
+    try {
+      return await Promise.race([opts.clientOnly === true ? run() : this.serverBound(conn, ms, run), backstop]);
+    } catch (e) {
+      if (dropped || this.isServerTimeout(e)) throw new QueryTimeoutError(kind, ms);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A bound that fired stays itself (a server's cancellation inside a
+   * nested bounded call is turned into a QueryTimeoutError by the outer
+   * one); any other error becomes `other()`.
+   */
+  protected timeoutOr(e: unknown, other: () => Error): unknown {
+    return e instanceof QueryTimeoutError || this.isServerTimeout(e) ? e : other();
+  }
+
+  /**
+   * The engine's own queries in `run` (through on(), sql(), table()), on
+   * one connection (the held one, else one from the pool) and bounded as
+   * one (boundedOn). A bounded call inside another runs under the outer bound.
+   */
+  protected async bounded<T>(kind: string, run: () => Promise<T>): Promise<T> {
+    if (this.queryTimeoutMs <= 0 || this.pinned !== undefined) return run();
+    const conn = await this.acquire();
+    this.pinned = conn;
+    try {
+      return await this.boundedOn(conn, kind, run);
+    } finally {
+      this.pinned = undefined;
+      await this.releaseConnection(conn).catch(() => undefined);
+    }
+  }
 
   /**
    * A failed statement's error as Atlas's Go driver words it (it lands in the
@@ -134,9 +225,10 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     };
   }
 
-  /** Binds a query to the held connection, if any. */
+  /** Binds a query to the held connection (or that of the bounded query under way), if any. */
   protected on<T extends { connection(connection: unknown): T }>(query: T): T {
-    return this.held === undefined ? query : query.connection(this.held);
+    const conn = this.held ?? this.pinned;
+    return conn === undefined ? query : query.connection(conn);
   }
 
   /** Raw SQL on the held connection (or the pool); knex placeholders (`?`, `??`) apply. */
@@ -160,21 +252,23 @@ export abstract class KnexDriver<C = unknown> implements Driver {
 
   async revisionsTableExists(schema: string): Promise<boolean> {
     try {
-      return await this.schemaBuilder(schema).hasTable(REVISIONS_TABLE);
+      return await this.bounded(QueryKind.tableExists, () => this.schemaBuilder(schema).hasTable(REVISIONS_TABLE));
     } catch (e) {
-      throw this.queryError('checking for the revisions table', e);
+      throw this.timeoutOr(e, () => this.queryError('checking for the revisions table', e));
     }
   }
 
-  async ensureRevisionsTable(schema: string): Promise<void> {
-    if (await this.revisionsTableExists(schema)) return this.checkColumns(schema);
-    try {
-      await this.ensureSchema(schema);
-      const qualifier = this.dialect === 'sqlite' ? undefined : schema;
-      await this.sql(revisionsTableDdl(this.dialect, qualifier, await this.columnTypes()));
-    } catch (e) {
-      throw new RevisionsTableError(`creating ${schema}.${REVISIONS_TABLE}: ${this.scrub(e)}`);
-    }
+  ensureRevisionsTable(schema: string): Promise<void> {
+    return this.bounded(QueryKind.ensureTable, async () => {
+      if (await this.revisionsTableExists(schema)) return this.checkColumns(schema);
+      try {
+        await this.ensureSchema(schema);
+        const qualifier = this.dialect === 'sqlite' ? undefined : schema;
+        await this.sql(revisionsTableDdl(this.dialect, qualifier, await this.columnTypes()));
+      } catch (e) {
+        throw this.timeoutOr(e, () => new RevisionsTableError(`creating ${schema}.${REVISIONS_TABLE}: ${this.scrub(e)}`));
+      }
+    });
   }
 
   private async checkColumns(schema: string): Promise<void> {
@@ -187,27 +281,30 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     }
   }
 
+  /** A SELECT of the engine's own, with the dialect's per-statement bound if it has one (MySQL's MAX_EXECUTION_TIME hint). */
+  protected boundedSelect(query: Knex.QueryBuilder): Knex.QueryBuilder {
+    return query;
+  }
+
   async readRevisions(schema: string): Promise<Revision[]> {
     try {
-      const rows = (await this.table(schema)
-        .select(...COLUMN_NAMES)
-        .whereNot('version', CLOUD_IDENTIFIER_VERSION)
-        .orderBy('version', 'asc')) as Record<string, unknown>[];
+      const rows = (await this.bounded(QueryKind.readRevisions, () =>
+        this.boundedSelect(this.table(schema).select(...COLUMN_NAMES).whereNot('version', CLOUD_IDENTIFIER_VERSION).orderBy('version', 'asc')),
+      )) as Record<string, unknown>[];
       return rows.map(rowToRevision);
     } catch (e) {
-      throw this.queryError('sql/migrate: read revisions', e);
+      throw this.timeoutOr(e, () => this.queryError('sql/migrate: read revisions', e));
     }
   }
 
   async readLastRevision(schema: string): Promise<Revision | undefined> {
     try {
-      const rows = (await this.table(schema)
-        .select(...COLUMN_NAMES)
-        .whereNot('version', CLOUD_IDENTIFIER_VERSION)
-        .orderBy('version', 'desc')
-        .limit(1)) as Record<string, unknown>[];
+      const rows = (await this.bounded(QueryKind.readLastRevision, () =>
+        this.boundedSelect(this.table(schema).select(...COLUMN_NAMES).whereNot('version', CLOUD_IDENTIFIER_VERSION).orderBy('version', 'desc').limit(1)),
+      )) as Record<string, unknown>[];
       return rows[0] === undefined ? undefined : rowToRevision(rows[0]);
     } catch (e) {
+      if (e instanceof QueryTimeoutError) throw e;
       if (!(await this.revisionsTableExists(schema))) return undefined;
       throw this.queryError('sql/migrate: read last revision', e);
     }

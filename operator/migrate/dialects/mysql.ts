@@ -3,11 +3,12 @@
  * the lock is `GET_LOCK(name, seconds)` on a dedicated connection, which the
  * server itself waits on. Server-wide, like Atlas's.
  */
+import type { Knex } from 'knex';
 import type { Connection } from 'mysql2';
 import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
-import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
-import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import { InvalidUrlError, LockError, LockTimeoutError, QueryError, QueryTimeoutError } from './errors';
+import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, QueryKind, type DriverOptions, type RawConnectionOps } from './knex-driver';
 import type { ProbeBackend } from './lint-probe';
 import { MySqlProbeBackend } from './lint-probe-mysql';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
@@ -106,6 +107,30 @@ export class MySqlDriver extends KnexDriver<Connection> {
     return new MySqlProbeBackend(conn, timeoutMs);
   }
 
+  /**
+   * MySQL has no per-transaction statement timeout: MAX_EXECUTION_TIME
+   * bounds read-only SELECTs only, and is given to the revisions reads as a
+   * hint (boundedSelect; MariaDB reads it as a comment). Everything else is
+   * bounded by the client, which drops the connection (boundedOn).
+   */
+  protected serverBound<T>(_conn: Connection, _ms: number, run: () => Promise<T>): Promise<T> {
+    return run();
+  }
+
+  protected override boundedSelect(query: Knex.QueryBuilder): Knex.QueryBuilder {
+    return this.queryTimeoutMs > 0 ? query.hintComment(`MAX_EXECUTION_TIME(${Math.max(1, Math.round(this.queryTimeoutMs))})`) : query;
+  }
+
+  /** ER_QUERY_TIMEOUT (MAX_EXECUTION_TIME), ER_STATEMENT_TIMEOUT (MariaDB's max_statement_time). */
+  protected isServerTimeout(e: unknown): boolean {
+    const errno = (e as { errno?: number } | undefined)?.errno;
+    return errno === 3024 || errno === 1969;
+  }
+
+  protected destroyConnection(conn: Connection): void {
+    conn.destroy();
+  }
+
   /** MariaDB, and MySQL before 8.0.2, get Ent's NULL-able timestamp; old servers get varchar(191). */
   protected columnTypes(): Promise<ColumnTypes> {
     this.flavor ??= (async () => {
@@ -132,9 +157,11 @@ export class MySqlDriver extends KnexDriver<Connection> {
     let result: number | null | undefined;
     try {
       const seconds = Math.floor(timeoutMs / 1000);
-      result = await this.queryScalar(conn, 'SELECT GET_LOCK(?, ?) AS locked', [name, seconds]);
+      // The server waits for the lock up to lockTimeout itself: the query is bounded past that wait.
+      result = await this.boundedOn(conn, QueryKind.lock, () => this.queryScalar(conn, 'SELECT GET_LOCK(?, ?) AS locked', [name, seconds]), { clientOnly: true, extraMs: seconds * 1000 });
     } catch (e) {
       await this.releaseConnection(conn);
+      if (e instanceof QueryTimeoutError) throw e;
       throw new LockError(`acquiring database lock: ${this.scrub(e)}`);
     }
     if (result !== 1) {
@@ -147,7 +174,7 @@ export class MySqlDriver extends KnexDriver<Connection> {
       if (released) return;
       released = true;
       try {
-        await this.queryScalar(conn, 'SELECT RELEASE_LOCK(?) AS locked', [name]);
+        await this.boundedOn(conn, QueryKind.unlock, () => this.queryScalar(conn, 'SELECT RELEASE_LOCK(?) AS locked', [name]), { clientOnly: true });
       } finally {
         await this.releaseConnection(conn);
       }
@@ -165,19 +192,23 @@ export class MySqlDriver extends KnexDriver<Connection> {
 
   async checkClean(revisionsSchema: string): Promise<string | undefined> {
     try {
-      const bound = this.boundSchema;
-      if (bound !== undefined) {
-        const tables = await this.tables([bound]);
-        if (tables.length === 0) return undefined;
-        if (bound === revisionsSchema && tables.length === 1 && tables[0]?.name === REVISIONS_TABLE) return undefined;
-        // Atlas names the first table by name, which can be its own revisions table; name a real culprit.
-        const culprit = tables.find((t) => t.name !== REVISIONS_TABLE) ?? tables[0];
-        return `found table ${JSON.stringify(culprit?.name)} in schema ${JSON.stringify(bound)}`;
-      }
-      return await this.checkRealm(revisionsSchema);
+      return await this.bounded(QueryKind.checkClean, () => this.findDirt(revisionsSchema));
     } catch (e) {
-      throw new QueryError(`checking whether the database is clean: ${this.scrub(e)}`);
+      throw this.timeoutOr(e, () => new QueryError(`checking whether the database is clean: ${this.scrub(e)}`));
     }
+  }
+
+  private async findDirt(revisionsSchema: string): Promise<string | undefined> {
+    const bound = this.boundSchema;
+    if (bound !== undefined) {
+      const tables = await this.tables([bound]);
+      if (tables.length === 0) return undefined;
+      if (bound === revisionsSchema && tables.length === 1 && tables[0]?.name === REVISIONS_TABLE) return undefined;
+      // Atlas names the first table by name, which can be its own revisions table; name a real culprit.
+      const culprit = tables.find((t) => t.name !== REVISIONS_TABLE) ?? tables[0];
+      return `found table ${JSON.stringify(culprit?.name)} in schema ${JSON.stringify(bound)}`;
+    }
+    return await this.checkRealm(revisionsSchema);
   }
 
   private async checkRealm(revisionsSchema: string): Promise<string | undefined> {

@@ -6,8 +6,8 @@
 import type { Client } from 'pg';
 import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
-import { InvalidUrlError, LockError, LockTimeoutError, QueryError } from './errors';
-import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import { InvalidUrlError, LockError, LockTimeoutError, QueryError, QueryTimeoutError } from './errors';
+import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, QueryKind, type DriverOptions, type RawConnectionOps } from './knex-driver';
 import type { ProbeBackend } from './lint-probe';
 import { PostgresProbeBackend } from './lint-probe-postgres';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
@@ -121,6 +121,33 @@ export class PostgresDriver extends KnexDriver<Client> {
     return new PostgresProbeBackend(conn, timeoutMs);
   }
 
+  /**
+   * statement_timeout for one transaction of the engine's own (SET LOCAL):
+   * it bounds running and lock waits alike, and never outlives the
+   * transaction, so a migration's statements and any timeout the user's
+   * role or session sets are left alone.
+   */
+  protected async serverBound<T>(conn: Client, ms: number, run: () => Promise<T>): Promise<T> {
+    await conn.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.round(ms))}`);
+    try {
+      const result = await run();
+      await conn.query('COMMIT');
+      return result;
+    } catch (e) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** query_canceled: statement_timeout fired. */
+  protected isServerTimeout(e: unknown): boolean {
+    return (e as { code?: string } | undefined)?.code === '57014';
+  }
+
+  protected destroyConnection(conn: Client): void {
+    (conn as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }
+
   protected columnTypes(): Promise<ColumnTypes> {
     return Promise.resolve(columnTypes('postgres'));
   }
@@ -151,7 +178,8 @@ export class PostgresDriver extends KnexDriver<Client> {
       if (released) return;
       released = true;
       try {
-        const r = await conn.query<{ unlocked: boolean | null }>('SELECT pg_advisory_unlock($1) AS unlocked', [key]);
+        // A migration's own transaction may still be open here (txMode none): bounded by the client only.
+        const r = await this.boundedOn(conn, QueryKind.unlock, () => conn.query<{ unlocked: boolean | null }>('SELECT pg_advisory_unlock($1) AS unlocked', [key]), { clientOnly: true });
         if (r.rows[0]?.unlocked !== true) throw new LockError(`sql/postgres: failed releasing lock ${key}`);
       } finally {
         await this.releaseConnection(conn);
@@ -165,9 +193,11 @@ export class PostgresDriver extends KnexDriver<Client> {
     for (let interval = 25; ; interval *= 2) {
       let locked: boolean | null | undefined;
       try {
-        const r = await conn.query<{ locked: boolean | null }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
+        // The try never waits for the lock (the polling does, up to lockTimeout); its query alone is bounded.
+        const r = await this.boundedOn(conn, QueryKind.lock, () => conn.query<{ locked: boolean | null }>('SELECT pg_try_advisory_lock($1) AS locked', [key]));
         locked = r.rows[0]?.locked;
       } catch (e) {
+        if (e instanceof QueryTimeoutError) throw e;
         throw new LockError(`acquiring database lock: ${this.scrub(e)}`);
       }
       if (locked === true) return;
@@ -179,21 +209,25 @@ export class PostgresDriver extends KnexDriver<Client> {
 
   async checkClean(revisionsSchema: string): Promise<string | undefined> {
     try {
-      const bound = this.boundSchema;
-      if (bound !== undefined) return await this.checkBoundSchema(bound, revisionsSchema);
-      const schemas = (await this.sql<{ rows: { name: string }[] }>(SCHEMAS_SQL)).rows;
-      for (const { name } of schemas) {
-        const tables = await this.tables(name);
-        if (tables.length === 0 && name === 'public') continue;
-        if (tables.length === 0 || name !== revisionsSchema) return `found schema ${JSON.stringify(name)}`;
-        if (tables.length > 1) return `found ${tables.length} tables in schema ${JSON.stringify(name)}`;
-        if (tables[0] !== REVISIONS_TABLE) return `found table ${JSON.stringify(tables[0])} in schema ${JSON.stringify(name)}`;
-      }
-      return undefined;
+      return await this.bounded(QueryKind.checkClean, () => this.findDirt(revisionsSchema));
     } catch (e) {
       if (e instanceof QueryError) throw e;
-      throw this.queryError('checking whether the database is clean', e);
+      throw this.timeoutOr(e, () => this.queryError('checking whether the database is clean', e));
     }
+  }
+
+  private async findDirt(revisionsSchema: string): Promise<string | undefined> {
+    const bound = this.boundSchema;
+    if (bound !== undefined) return await this.checkBoundSchema(bound, revisionsSchema);
+    const schemas = (await this.sql<{ rows: { name: string }[] }>(SCHEMAS_SQL)).rows;
+    for (const { name } of schemas) {
+      const tables = await this.tables(name);
+      if (tables.length === 0 && name === 'public') continue;
+      if (tables.length === 0 || name !== revisionsSchema) return `found schema ${JSON.stringify(name)}`;
+      if (tables.length > 1) return `found ${tables.length} tables in schema ${JSON.stringify(name)}`;
+      if (tables[0] !== REVISIONS_TABLE) return `found table ${JSON.stringify(tables[0])} in schema ${JSON.stringify(name)}`;
+    }
+    return undefined;
   }
 
   private async checkBoundSchema(schema: string, revisionsSchema: string): Promise<string | undefined> {

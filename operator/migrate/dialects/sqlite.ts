@@ -12,7 +12,7 @@ import type { Database } from 'better-sqlite3';
 import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
 import { LockError, LockTimeoutError, QueryError, RevisionsTableError } from './errors';
-import { KnexDriver, type DriverOptions, type RawConnectionOps } from './knex-driver';
+import { KnexDriver, QueryKind, type DriverOptions, type RawConnectionOps } from './knex-driver';
 import type { ProbeBackend } from './lint-probe';
 import { SqliteProbeBackend } from './lint-probe-sqlite';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
@@ -90,6 +90,30 @@ export class SqliteDriver extends KnexDriver<Database> {
     return new SqliteProbeBackend(conn, timeoutMs);
   }
 
+  /**
+   * SQLite runs in this process and only ever waits for another writer's
+   * lock: busy_timeout bounds that wait, set for the engine's own queries
+   * and put back afterwards (a migration's statements keep the connection's).
+   */
+  protected async serverBound<T>(conn: Database, ms: number, run: () => Promise<T>): Promise<T> {
+    const saved = conn.pragma('busy_timeout', { simple: true }) as number;
+    conn.pragma(`busy_timeout = ${Math.max(1, Math.round(ms))}`);
+    try {
+      return await run();
+    } finally {
+      conn.pragma(`busy_timeout = ${saved}`);
+    }
+  }
+
+  protected isServerTimeout(e: unknown): boolean {
+    const code = (e as { code?: string } | undefined)?.code;
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  }
+
+  protected destroyConnection(): void {
+    // Synchronous calls: a query never outlives its bound here.
+  }
+
   protected columnTypes(): Promise<ColumnTypes> {
     return Promise.resolve(columnTypes('sqlite'));
   }
@@ -140,18 +164,22 @@ export class SqliteDriver extends KnexDriver<Database> {
 
   async checkClean(): Promise<string | undefined> {
     try {
-      const schemas = await this.sql<{ name: string }[]>('PRAGMA database_list');
-      if (schemas.length > 1) return `found multiple schemas: ${schemas.length}`;
-      const only = schemas[0]?.name;
-      if (only !== undefined && only !== 'main') return `found schema ${JSON.stringify(only)}`;
-      const tables = await this.sql<{ name: string }[]>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-      );
-      if (tables.length > 1) return `found multiple tables: ${tables.length}`;
-      if (tables.length === 1 && tables[0]?.name !== REVISIONS_TABLE) return `found table ${JSON.stringify(tables[0]?.name)}`;
-      return undefined;
+      return await this.bounded(QueryKind.checkClean, () => this.findDirt());
     } catch (e) {
-      throw new QueryError(`checking whether the database is clean: ${this.scrub(e)}`);
+      throw this.timeoutOr(e, () => new QueryError(`checking whether the database is clean: ${this.scrub(e)}`));
     }
+  }
+
+  private async findDirt(): Promise<string | undefined> {
+    const schemas = await this.sql<{ name: string }[]>('PRAGMA database_list');
+    if (schemas.length > 1) return `found multiple schemas: ${schemas.length}`;
+    const only = schemas[0]?.name;
+    if (only !== undefined && only !== 'main') return `found schema ${JSON.stringify(only)}`;
+    const tables = await this.sql<{ name: string }[]>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    );
+    if (tables.length > 1) return `found multiple tables: ${tables.length}`;
+    if (tables.length === 1 && tables[0]?.name !== REVISIONS_TABLE) return `found table ${JSON.stringify(tables[0]?.name)}`;
+    return undefined;
   }
 }
