@@ -41,6 +41,8 @@ export interface OperatorOptions {
   readonly args?: readonly string[];
   /** Added to the environment (e.g. POD_NAME, the leader election identity's prefix). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Resolve once /readyz answers 200 (default); false: once /healthz does (the endpoints are up), for an operator that is expected never to be ready. */
+  readonly waitUntilReady?: boolean;
 }
 
 function parseLogs(text: string): LogLine[] {
@@ -82,7 +84,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorProc
   await waitUntilReady(
     proc,
     async () => {
-      const r = await get('/readyz');
+      const r = await get(opts.waitUntilReady === false ? '/healthz' : '/readyz');
       if (r.status !== 200) throw new Error(r.body);
     },
     'operator',

@@ -79,6 +79,13 @@ describe('synthesized manifests', () => {
   it('grant least privilege, cluster-wide by default', () => {
     const role = docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'atlas-k8s-migrator') as unknown as { rules: unknown[] };
     assert.deepEqual(role.rules, OPERATOR_RULES);
+    // Each verb shown needed by e2e/rbac.e2e.test.ts; status get/update, finalizers update and events.k8s.io were not (nothing used them).
+    assert.deepEqual(OPERATOR_RULES, [
+      { apiGroups: ['db.atlasgo.io'], resources: ['atlasmigrations'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['db.atlasgo.io'], resources: ['atlasmigrations/status'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
     for (const d of docs.filter((x) => /Role$/.test(x.kind))) {
       for (const rule of (d as unknown as { rules: { verbs: string[]; resources: string[] }[] }).rules) {
         assert.ok(!rule.verbs.includes('*') && !rule.resources.includes('*'), `${d.metadata.name} uses a wildcard`);
