@@ -4,6 +4,10 @@
  * walk-through's MySQL pod. The walk-through's commands run as published;
  * then what only pods can show: probes called by the kubelet, a read-only
  * root filesystem, and SIGTERM from `kubectl delete pod` mid-migration.
+ * Then the README's init-container recipe as written: `wait` in the
+ * operator's image holds an application pod until its migration lands,
+ * fails it fast when the migration is Stalled, and its identity can read
+ * AtlasMigrations and nothing else.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,14 +15,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { snapshotHost, type HostSnapshot } from './controlplane/node/host-state';
 import { startNodeCluster } from './controlplane/node/node';
 import { prepareNodeHost } from './controlplane/node/node-host';
 import { NodeTakenError } from './controlplane/node/node-lock';
+import { PAUSE_IMAGE } from './images/cluster-images';
 import { buildOperatorImage } from './images/operator-image';
-import { migrationsFolder } from './migration-scenarios';
+import { applyConfigMap, migrationsFolder } from './migration-scenarios';
 import { condition, isReady, OPERATOR_NAMESPACE, waitForMigration } from './operator-cluster';
-import { runWalkthroughSteps, SEED_DIR, startPodCluster, type PodCluster } from './pod-cluster';
+import { diagnose, ROOT, runWalkthroughSteps, SEED_DIR, startPodCluster, type PodCluster } from './pod-cluster';
 
 let cluster: PodCluster;
 let walkthrough: string;
@@ -166,6 +172,313 @@ describe('the operator as the chart runs it', () => {
     assert.match(tables, /slow_b/);
     const [second] = operatorPods().filter((p) => p.metadata.name !== first?.metadata.name);
     assert.ok(second !== undefined, 'a new operator pod took over');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The README's init-container recipe ("Waiting for migrations in an init
+// container"), read from README.md so the tested YAML is the published one.
+
+/** The README's namespace and names; the recipe's AtlasMigration is `myapp` too. */
+const RECIPE_NAMESPACE = 'apps';
+const APP = 'myapp';
+const INIT = 'wait-for-migrations';
+
+interface InitContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly args: readonly string[];
+}
+
+interface Recipe {
+  readonly roleBinding: { metadata: { namespace: string }; subjects: Array<{ kind: string; name: string; namespace: string }>; roleRef: { kind: string; name: string } };
+  /** The README's `spec.template.spec` for the application's Deployment. */
+  readonly podSpec: { serviceAccountName: string; initContainers: InitContainer[] };
+}
+
+function readmeRecipe(): Recipe {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('**Waiting for migrations in an init container**');
+  assert.ok(start >= 0, 'the README has the init-container recipe');
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(start))?.[1];
+  assert.ok(block !== undefined, 'the recipe has a yaml block');
+  const docs = parseAllDocuments(block).map((d) => d.toJS() as Record<string, unknown>);
+  assert.equal(docs.length, 2, 'a RoleBinding and the Deployment part');
+  const [roleBinding, deployment] = docs as [Recipe['roleBinding'] & { kind: string }, { spec: { template: { spec: Recipe['podSpec'] } } }];
+  assert.equal(roleBinding.kind, 'RoleBinding');
+  // Nothing of the Deployment part is left out below: it is spec.template.spec only.
+  assert.deepEqual([Object.keys(deployment), Object.keys(deployment.spec), Object.keys(deployment.spec.template)], [['spec'], ['template'], ['spec']]);
+  return { roleBinding, podSpec: deployment.spec.template.spec };
+}
+
+/** The recipe's init container and the version it waits for. */
+function recipeWait(recipe: Recipe): { init: InitContainer; version: string } {
+  const init = recipe.podSpec.initContainers[0];
+  assert.ok(init !== undefined && recipe.podSpec.initContainers.length === 1);
+  const version = init.args[init.args.indexOf('--for-version') + 1] ?? '';
+  assert.deepEqual(init.args, ['wait', APP, '--for-version', version, '--timeout', '10m']);
+  return { init, version };
+}
+
+/**
+ * The recipe in namespace `ns` (the README's is `apps`): the application's
+ * ServiceAccount, which the README presumes, the README's RoleBinding, and
+ * the application's Deployment: the README's pod spec plus the application
+ * itself (the pause image).
+ */
+function applyRecipe(ns: string, opts: { deployment: boolean }): void {
+  const { roleBinding, podSpec } = readmeRecipe();
+  assert.equal(roleBinding.metadata.namespace, RECIPE_NAMESPACE);
+  const binding = { ...roleBinding, metadata: { ...roleBinding.metadata, namespace: ns }, subjects: roleBinding.subjects.map((s) => ({ ...s, namespace: ns })) };
+  const items: object[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: podSpec.serviceAccountName, namespace: ns } },
+    binding,
+  ];
+  if (opts.deployment) {
+    items.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: APP, namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: APP } },
+        template: { metadata: { labels: { app: APP } }, spec: { ...podSpec, containers: [{ name: APP, image: PAUSE_IMAGE }] } },
+      },
+    });
+  }
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+}
+
+/** An AtlasMigration as the walk-through writes it, named as the recipe waits for, reading its URL from `secret`. */
+function applyAppMigration(ns: string, secret: string): void {
+  const resource = {
+    apiVersion: 'db.atlasgo.io/v1alpha1',
+    kind: 'AtlasMigration',
+    metadata: { name: APP, namespace: ns },
+    spec: { urlFrom: { secretKeyRef: { key: 'url', name: secret } }, dir: { configMapRef: { name: 'migrations' } } },
+  };
+  kubectl(['apply', '-f', '-'], JSON.stringify(resource));
+}
+
+/** Namespaces the recipe's tests made; each is deleted as its test ends, and the suite waits until all are gone. */
+const recipeNamespaces = new Set<string>();
+
+function deleteNamespace(ns: string): void {
+  recipeNamespaces.add(ns);
+  const r = cluster.cp.tryKubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+  assert.equal(r.status, 0, r.stderr);
+}
+
+interface ContainerState {
+  readonly running?: { startedAt: string };
+  readonly terminated?: { exitCode: number; reason: string; startedAt: string; finishedAt: string };
+  readonly waiting?: { reason: string };
+}
+
+interface ContainerStatus {
+  readonly name: string;
+  readonly restartCount: number;
+  readonly state: ContainerState;
+  readonly lastState: ContainerState;
+}
+
+interface AppPod {
+  readonly metadata: { name: string; deletionTimestamp?: string };
+  readonly status: { phase: string; initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
+}
+
+/** The application's pod (the newest one not being deleted), if any. */
+function appPod(ns: string, not?: string): AppPod | undefined {
+  const pods = (JSON.parse(kubectl(['get', 'pods', '-n', ns, '-l', `app=${APP}`, '-o', 'json'])) as { items: AppPod[] }).items;
+  return pods.filter((p) => p.metadata.deletionTimestamp === undefined && p.metadata.name !== not).at(-1);
+}
+
+/** The STATUS column of `kubectl get pod` (Init:0/1, Init:Error, Running…). */
+function podStatusColumn(ns: string, pod: string): string {
+  return kubectl(['get', 'pod', pod, '-n', ns, '--no-headers']).trim().split(/\s+/)[2] ?? '';
+}
+
+function initLog(ns: string, pod: string, previous = false): string {
+  const r = cluster.cp.tryKubectl(['logs', pod, '-n', ns, '-c', INIT, ...(previous ? ['--previous'] : [])]);
+  return r.stdout + r.stderr;
+}
+
+/** Polls `probe` until it returns a value, or fails after `timeoutMs` with the cluster's state. */
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${diagnose(cluster)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The pod whose init container runs `wait` and has printed `line`. */
+function waitingPod(ns: string, line: string, not?: string): () => AppPod | undefined {
+  return () => {
+    const pod = appPod(ns, not);
+    const init = pod?.status.initContainerStatuses?.[0];
+    if (pod === undefined || init?.state.running === undefined) return undefined;
+    return initLog(ns, pod.metadata.name).includes(line) ? pod : undefined;
+  };
+}
+
+/** `kubectl logs -f` of the init container until it exits. */
+function followInitLog(ns: string, pod: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('kubectl', ['logs', '-f', pod, '-n', ns, '-c', INIT], { env: cluster.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('close', () => {
+      clearTimeout(guard);
+      resolve(out);
+    });
+  });
+}
+
+const seconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+describe("the README's init-container recipe: `wait` in the operator's image", () => {
+  after(() => {
+    // Deleted in the background while the next test runs (a namespace takes seconds to empty); all gone before the suite goes on.
+    if (recipeNamespaces.size > 0) kubectl(['wait', '--for=delete', ...[...recipeNamespaces].map((ns) => `namespace/${ns}`), '--timeout=120s']);
+  });
+
+  it('holds the application at Init:0/1 until its version is applied, then starts it; a deleted pod goes at once', async (t) => {
+    const started = Date.now();
+    const ns = RECIPE_NAMESPACE;
+    const { init, version } = recipeWait(readmeRecipe());
+    assert.equal(`docker.io/library/${init.image}`, cluster.operatorImage.name, "the recipe's image is the one the chart runs");
+    // The application's own database on the walk-through's server; its directory starts empty, then gets the version the recipe waits for.
+    mysql('CREATE DATABASE apps');
+    try {
+      applyRecipe(ns, { deployment: false });
+      kubectl(['create', 'secret', 'generic', 'myapp-db', '-n', ns, '--from-literal=url=mysql://root:pass@mysql.default:3306/apps']);
+      applyConfigMap(cluster.cp, ns, await migrationsFolder({}));
+      applyAppMigration(ns, 'myapp-db');
+      await waitForMigration(cluster.cp, ns, APP, isReady, 60_000);
+      applyRecipe(ns, { deployment: true });
+
+      const line = `${ns}/${APP}: Ready at no version applied; waiting for version ${version} or later`;
+      const first = await until('the init container waits', waitingPod(ns, line), 60_000);
+      assert.equal(podStatusColumn(ns, first.metadata.name), 'Init:0/1');
+      assert.equal(first.status.phase, 'Pending');
+      assert.equal(first.status.containerStatuses?.[0]?.state.waiting?.reason, 'PodInitializing');
+
+      // A pod deleted while it waits (a rollout, a scale-down) goes at once: `wait`, PID 1, stops on SIGTERM.
+      const lastWords = followInitLog(ns, first.metadata.name);
+      const deleteStarted = Date.now();
+      kubectl(['delete', 'pod', first.metadata.name, '-n', ns, '--wait=true', '--timeout=60s']);
+      const deleteSeconds = (Date.now() - deleteStarted) / 1000;
+      assert.ok(deleteSeconds < 15, `deleted in ${deleteSeconds} s, not after the 30 s grace period`);
+      assert.match(await lastWords, new RegExp(`Error: stopped by SIGTERM while waiting for ${ns}/${APP}; last seen: Ready at no version applied`));
+      const pod = await until('the replacement pod waits', waitingPod(ns, line, first.metadata.name), 60_000);
+
+      const dir = await migrationsFolder({ [`${version}.sql`]: readFileSync(join(SEED_DIR, `${version}.sql`), 'utf8') });
+      const added = Math.floor(Date.now() / 1000);
+      applyConfigMap(cluster.cp, ns, dir);
+      const running = await until('the application runs', () => {
+        const p = appPod(ns);
+        return p?.metadata.name === pod.metadata.name && p.status.phase === 'Running' ? p : undefined;
+      }, 120_000);
+      const waited = running.status.initContainerStatuses?.[0];
+      assert.equal(waited?.state.terminated?.exitCode, 0, JSON.stringify(waited));
+      assert.equal(waited.restartCount, 0, 'one run of wait');
+      assert.match(initLog(ns, pod.metadata.name), new RegExp(`${ns}/${APP}: Ready at version ${version}\n$`));
+      assert.equal(podStatusColumn(ns, pod.metadata.name), 'Running');
+
+      // The version was in the database, its file complete, before the application started.
+      const appStarted = running.status.containerStatuses?.[0]?.state.running?.startedAt ?? '';
+      const [applied, total, executedAt, executionTime] = mysql(`SELECT applied, total, DATE_FORMAT(executed_at, '%Y-%m-%dT%H:%i:%s.%fZ'), execution_time FROM apps.atlas_schema_revisions WHERE version = '${version}'`).trim().split('\t');
+      assert.deepEqual([applied, total], ['1', '1'], 'the file ran to its end');
+      const fileFinished = Math.floor((Date.parse(executedAt ?? '') + Number(executionTime) / 1e6) / 1000);
+      // Same clock (one machine), whole seconds: after the file was added, before the application started.
+      assert.ok(added <= fileFinished && fileFinished <= seconds(appStarted), `the file finished at ${executedAt} + ${executionTime} ns, after it was added (${added}) and before the application started (${appStarted})`);
+      assert.ok(seconds(waited.state.terminated?.finishedAt ?? '') <= seconds(appStarted), 'the init container ended before the application started');
+      assert.match(mysql('SHOW TABLES FROM apps'), /^users$/m);
+    } finally {
+      deleteNamespace(ns);
+      mysql('DROP DATABASE IF EXISTS apps');
+    }
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('fails the init container fast, exit code 3 with the reason, when the migration is Stalled', async (t) => {
+    const started = Date.now();
+    const ns = 'apps-stalled';
+    try {
+      // The pod first: the AtlasMigration does not exist yet, which `wait` waits for.
+      applyRecipe(ns, { deployment: true });
+      const pod = await until('the init container waits', waitingPod(ns, `${ns}/${APP}: does not exist yet`), 60_000);
+      // No such Secret: the operator marks it Stalled at once (a permanent failure that waits for a change).
+      applyAppMigration(ns, 'no-such-secret');
+      const stalled = await waitForMigration(cluster.cp, ns, APP, (m) => condition(m, 'Stalled')?.status === 'True' && m.status?.observedGeneration === m.metadata.generation, 30_000);
+      const stalledAt = (stalled.status?.conditions?.find((c) => c.type === 'Stalled') as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? '';
+      const failed = await until('the init container fails', () => {
+        const s = appPod(ns)?.status.initContainerStatuses?.[0];
+        const status = podStatusColumn(ns, pod.metadata.name);
+        if (s === undefined || !['Init:Error', 'Init:CrashLoopBackOff'].includes(status)) return undefined;
+        const terminated = s.state.terminated ?? s.lastState.terminated;
+        return terminated === undefined ? undefined : { terminated, status };
+      }, 60_000);
+      assert.equal(failed.terminated.exitCode, 3, 'exit code 3: Stalled');
+      // (The kubelet restarts it at once after the first failure: the run seen may be the second one, started after Stalled.)
+      const afterStalled = seconds(failed.terminated.finishedAt) - Math.max(seconds(stalledAt), seconds(failed.terminated.startedAt));
+      assert.ok(afterStalled <= 10, `ended ${afterStalled} s after it ran with the resource Stalled, not at its 10m timeout`);
+      // The kubelet may have started it again meanwhile: the ended run's log is then the previous one.
+      const log = initLog(ns, pod.metadata.name) + initLog(ns, pod.metadata.name, true);
+      assert.match(log, new RegExp(`Error: ${ns}/${APP} is stalled: ResolvingTarget: Secret "no-such-secret" not found in namespace "${ns}" \\(spec\\.urlFrom\\.secretKeyRef\\)`));
+      t.diagnostic(`pod ${failed.status}; the init container ended ${afterStalled} s after it ran with the resource Stalled`);
+    } finally {
+      deleteNamespace(ns);
+    }
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it("gives the application's ServiceAccount read access to AtlasMigrations in its namespace, and nothing else", (t) => {
+    const started = Date.now();
+    const ns = 'apps-access';
+    try {
+      applyRecipe(ns, { deployment: false });
+      // The ServiceAccount's own token, as the init container uses it.
+      const kubeconfig = cluster.cp.kubeconfigFor(ns, APP);
+      const canI = (verb: string, resource: string, namespace = ns): string => {
+        const [type = '', subresource] = resource.split('/');
+        const r = cluster.cp.tryKubectl(['auth', 'can-i', verb, type, '-n', namespace, ...(subresource === undefined ? [] : ['--subresource', subresource])], { kubeconfig });
+        return r.stdout.trim() || r.stderr;
+      };
+      const answers = Object.fromEntries(
+        [
+          ['get', 'atlasmigrations.db.atlasgo.io'],
+          ['watch', 'atlasmigrations.db.atlasgo.io'],
+          ['list', 'atlasmigrations.db.atlasgo.io'],
+          ['patch', 'atlasmigrations.db.atlasgo.io'],
+          ['update', 'atlasmigrations.db.atlasgo.io'],
+          ['delete', 'atlasmigrations.db.atlasgo.io'],
+          ['patch', 'atlasmigrations.db.atlasgo.io/status'],
+          ['get', 'secrets'],
+          ['get', 'configmaps'],
+        ].map(([verb = '', resource = '']) => [`${verb} ${resource}`, canI(verb, resource)]),
+      );
+      answers['get atlasmigrations.db.atlasgo.io -n default'] = canI('get', 'atlasmigrations.db.atlasgo.io', 'default');
+      assert.deepEqual(answers, {
+        'get atlasmigrations.db.atlasgo.io': 'yes',
+        'watch atlasmigrations.db.atlasgo.io': 'yes',
+        'list atlasmigrations.db.atlasgo.io': 'yes',
+        'patch atlasmigrations.db.atlasgo.io': 'no',
+        'update atlasmigrations.db.atlasgo.io': 'no',
+        'delete atlasmigrations.db.atlasgo.io': 'no',
+        'patch atlasmigrations.db.atlasgo.io/status': 'no',
+        'get secrets': 'no',
+        'get configmaps': 'no',
+        'get atlasmigrations.db.atlasgo.io -n default': 'no',
+      });
+    } finally {
+      deleteNamespace(ns);
+    }
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 });
 

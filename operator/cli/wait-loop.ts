@@ -19,11 +19,14 @@ export interface WaitRequest {
   readonly onState: (state: WaitState) => void;
   /** Called when a read or watch fails with a new error (it is retried). */
   readonly onRetry?: (error: Error) => void;
+  /** Aborting ends the wait at once (a termination signal); its reason is the outcome's. */
+  readonly signal?: AbortSignal;
 }
 
 export type WaitOutcome =
   | { readonly kind: 'done'; readonly state: Exclude<WaitState, { kind: 'waiting' }>; readonly view: MigrationView }
-  | { readonly kind: 'timeout'; readonly last: WaitState | undefined; readonly lastError: Error | undefined };
+  | { readonly kind: 'timeout'; readonly last: WaitState | undefined; readonly lastError: Error | undefined }
+  | { readonly kind: 'interrupted'; readonly reason: string; readonly last: WaitState | undefined };
 
 export function waitForMigration(req: WaitRequest): Promise<WaitOutcome> {
   return new Promise((resolve, reject) => {
@@ -32,10 +35,15 @@ export function waitForMigration(req: WaitRequest): Promise<WaitOutcome> {
     let lastError: Error | undefined;
     const finish = (outcome: WaitOutcome): void => {
       clearTimeout(deadline);
+      req.signal?.removeEventListener('abort', interrupt);
       stop.abort();
       resolve(outcome);
     };
     const deadline = setTimeout(() => finish({ kind: 'timeout', last, lastError }), req.timeoutMs);
+    const interrupt = (): void => {
+      if (!stop.signal.aborted) finish({ kind: 'interrupted', reason: String(req.signal?.reason), last });
+    };
+    req.signal?.addEventListener('abort', interrupt, { once: true });
     const onChange = (object: unknown): void => {
       if (stop.signal.aborted) return;
       const view = object === undefined ? undefined : migrationView(object);
@@ -52,6 +60,7 @@ export function waitForMigration(req: WaitRequest): Promise<WaitOutcome> {
     const resource = { ...ATLAS_MIGRATIONS, namespace: req.namespace, name: req.name };
     watchObject({ client: req.client, resource, signal: stop.signal, onChange, onRetry }).catch((e: unknown) => {
       clearTimeout(deadline);
+      req.signal?.removeEventListener('abort', interrupt);
       stop.abort();
       reject(e instanceof Error ? e : new Error(String(e)));
     });

@@ -4,6 +4,7 @@
  * init containers and deploy scripts: a distinct exit code for each way it
  * can end, one line per state change, and only get and watch access.
  */
+import { constants } from 'node:os';
 import { ApiError } from '../controller/kube/api-client';
 import { CodedError } from '../migrate/dialects/coded-error';
 import { durationFlag } from './database-flags';
@@ -78,8 +79,15 @@ function approveCommand(r: Reporting, hash: string | undefined): string {
   return `${r.program} approve ${r.resource.name} -n ${r.resource.namespace}${hash === undefined ? '' : ` --plan ${hash}`}`;
 }
 
+/** Stopped by a signal: the shell's exit code for it (128 + its number), as if it had killed the process. */
+function reportInterrupted(outcome: Extract<WaitOutcome, { kind: 'interrupted' }>, what: string, io: CliIo): number {
+  const seen = outcome.last === undefined ? 'nothing' : outcome.last.summary;
+  io.err(`Error: stopped by ${outcome.reason} while waiting for ${what}; last seen: ${seen}\n`);
+  return 128 + (constants.signals[outcome.reason as NodeJS.Signals] ?? 0);
+}
+
 /** Prints how the wait ended and returns its exit code. */
-function report(outcome: WaitOutcome, r: Reporting): number {
+function report(outcome: Exclude<WaitOutcome, { kind: 'interrupted' }>, r: Reporting): number {
   const what = `${r.resource.namespace}/${r.resource.name}`;
   if (outcome.kind === 'timeout') {
     const seen = outcome.last === undefined ? 'nothing (no answer from the API server)' : outcome.last.summary;
@@ -106,8 +114,15 @@ export async function wait(args: readonly string[], io: CliIo, program = invoked
   const kube = openKube(config);
   const resource = { namespace: kube.namespace, name: config.name };
   const prefix = `${resource.namespace}/${resource.name}`;
+  // In an init container `wait` is PID 1, and the kernel drops the signals PID 1 does not handle: without
+  // these handlers, deleting a pod whose init container waits took the whole grace period and a SIGKILL.
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => interrupted.abort(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     const outcome = await waitForMigration({
+      signal: interrupted.signal,
       client: kube.client,
       ...resource,
       forVersion: config.forVersion,
@@ -115,10 +130,13 @@ export async function wait(args: readonly string[], io: CliIo, program = invoked
       onState: (state) => io.out(`${prefix}: ${state.summary}\n`),
       onRetry: (e) => io.err(`${prefix}: ${e.message} (retrying)\n`),
     });
+    if (outcome.kind === 'interrupted') return reportInterrupted(outcome, prefix, io);
     return report(outcome, { io, program, resource, timeoutMs: config.timeoutMs });
   } catch (e) {
     throw explainRefusal(e, prefix);
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     kube.close();
   }
 }
