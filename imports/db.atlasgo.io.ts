@@ -168,7 +168,7 @@ export interface AtlasMigrationSpec {
   readonly devUrlFrom?: AtlasMigrationSpecDevUrlFrom;
 
   /**
-   * The migration directory: exactly one of configMapRef, configMapRefs, local or remote.
+   * The migration directory: exactly one of configMapRef, configMapRefs, local, oci or remote.
    *
    * @schema AtlasMigrationSpec#dir
    */
@@ -537,7 +537,7 @@ export function toJson_AtlasMigrationSpecDevUrlFrom(obj: AtlasMigrationSpecDevUr
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * The migration directory: exactly one of configMapRef, configMapRefs, local or remote.
+ * The migration directory: exactly one of configMapRef, configMapRefs, local, oci or remote.
  *
  * @schema AtlasMigrationSpecDir
  */
@@ -564,6 +564,13 @@ export interface AtlasMigrationSpecDir {
   readonly local?: { [key: string]: string };
 
   /**
+   * A directory pushed to an OCI registry with oras push: one layer per file, named by its org.opencontainers.image.title annotation, or a pushed folder as one tar+gzip layer (annotated io.deis.oras.content.unpack). Files are read as from a folder: the top-level *.sql and atlas.sum (inside the one folder all paths share, if they share one).
+   *
+   * @schema AtlasMigrationSpecDir#oci
+   */
+  readonly oci?: AtlasMigrationSpecDirOci;
+
+  /**
    * A directory in Atlas Cloud (not supported by this operator; reported by a condition).
    *
    * @schema AtlasMigrationSpecDir#remote
@@ -581,6 +588,7 @@ export function toJson_AtlasMigrationSpecDir(obj: AtlasMigrationSpecDir | undefi
     'configMapRef': toJson_AtlasMigrationSpecDirConfigMapRef(obj.configMapRef),
     'configMapRefs': obj.configMapRefs?.map(y => toJson_AtlasMigrationSpecDirConfigMapRefs(y)),
     'local': ((obj.local) === undefined) ? undefined : (Object.entries(obj.local).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'oci': toJson_AtlasMigrationSpecDirOci(obj.oci),
     'remote': toJson_AtlasMigrationSpecDirRemote(obj.remote),
   };
   // filter undefined values
@@ -987,6 +995,66 @@ export function toJson_AtlasMigrationSpecDirConfigMapRefs(obj: AtlasMigrationSpe
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * A directory pushed to an OCI registry with oras push: one layer per file, named by its org.opencontainers.image.title annotation, or a pushed folder as one tar+gzip layer (annotated io.deis.oras.content.unpack). Files are read as from a folder: the top-level *.sql and atlas.sum (inside the one folder all paths share, if they share one).
+ *
+ * @schema AtlasMigrationSpecDirOci
+ */
+export interface AtlasMigrationSpecDirOci {
+  /**
+   * A key of a Secret in the same namespace holding PEM CA certificates trusted for the registry (and its token service) besides the system roots.
+   *
+   * @schema AtlasMigrationSpecDirOci#caSecretRef
+   */
+  readonly caSecretRef?: AtlasMigrationSpecDirOciCaSecretRef;
+
+  /**
+   * Speak plain HTTP to the registry: no TLS at all, so credentials and content travel unprotected. There is no unverified-TLS mode: for a registry with a private CA, give caSecretRef.
+   *
+   * @schema AtlasMigrationSpecDirOci#insecure
+   */
+  readonly insecure?: boolean;
+
+  /**
+   * The most bytes pulled: the layers as stored, and again the files once unpacked. Bytes (integer) or a quantity such as 64Mi or 1Gi. Default 64Mi.
+   *
+   * @schema AtlasMigrationSpecDirOci#maxSize
+   */
+  readonly maxSize?: AtlasMigrationSpecDirOciMaxSize;
+
+  /**
+   * A Secret of type kubernetes.io/dockerconfigjson in the same namespace holding credentials for the registry (used for Basic auth and the registry token flow). Without it the registry is read anonymously.
+   *
+   * @schema AtlasMigrationSpecDirOci#pullSecret
+   */
+  readonly pullSecret?: AtlasMigrationSpecDirOciPullSecret;
+
+  /**
+   * registry/repository:tag or registry/repository@sha256:<digest>; the registry host is required (docker.io for Docker Hub). A tag is resolved again on every resync (one HEAD request), so a moved tag is applied.
+   *
+   * @schema AtlasMigrationSpecDirOci#ref
+   */
+  readonly ref: string;
+}
+
+/**
+ * Converts an object of type 'AtlasMigrationSpecDirOci' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_AtlasMigrationSpecDirOci(obj: AtlasMigrationSpecDirOci | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'caSecretRef': toJson_AtlasMigrationSpecDirOciCaSecretRef(obj.caSecretRef),
+    'insecure': obj.insecure,
+    'maxSize': obj.maxSize?.value,
+    'pullSecret': toJson_AtlasMigrationSpecDirOciPullSecret(obj.pullSecret),
+    'ref': obj.ref,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * A directory in Atlas Cloud (not supported by this operator; reported by a condition).
  *
  * @schema AtlasMigrationSpecDirRemote
@@ -1308,6 +1376,86 @@ export function toJson_AtlasMigrationSpecCredentialsUserFromSecretKeyRef(obj: At
     'key': obj.key,
     'name': obj.name,
     'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A key of a Secret in the same namespace holding PEM CA certificates trusted for the registry (and its token service) besides the system roots.
+ *
+ * @schema AtlasMigrationSpecDirOciCaSecretRef
+ */
+export interface AtlasMigrationSpecDirOciCaSecretRef {
+  /**
+   * The key holding the PEM certificates.
+   *
+   * @schema AtlasMigrationSpecDirOciCaSecretRef#key
+   */
+  readonly key: string;
+
+  /**
+   * Name of the Secret.
+   *
+   * @schema AtlasMigrationSpecDirOciCaSecretRef#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'AtlasMigrationSpecDirOciCaSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_AtlasMigrationSpecDirOciCaSecretRef(obj: AtlasMigrationSpecDirOciCaSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The most bytes pulled: the layers as stored, and again the files once unpacked. Bytes (integer) or a quantity such as 64Mi or 1Gi. Default 64Mi.
+ *
+ * @schema AtlasMigrationSpecDirOciMaxSize
+ */
+export class AtlasMigrationSpecDirOciMaxSize {
+  public static fromNumber(value: number): AtlasMigrationSpecDirOciMaxSize {
+    return new AtlasMigrationSpecDirOciMaxSize(value);
+  }
+  public static fromString(value: string): AtlasMigrationSpecDirOciMaxSize {
+    return new AtlasMigrationSpecDirOciMaxSize(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * A Secret of type kubernetes.io/dockerconfigjson in the same namespace holding credentials for the registry (used for Basic auth and the registry token flow). Without it the registry is read anonymously.
+ *
+ * @schema AtlasMigrationSpecDirOciPullSecret
+ */
+export interface AtlasMigrationSpecDirOciPullSecret {
+  /**
+   * Name of the Secret.
+   *
+   * @schema AtlasMigrationSpecDirOciPullSecret#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'AtlasMigrationSpecDirOciPullSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_AtlasMigrationSpecDirOciPullSecret(obj: AtlasMigrationSpecDirOciPullSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

@@ -54,6 +54,27 @@ describe('AtlasMigration validation', () => {
     });
   }
 
+  const oci = (o: Record<string, unknown>) => ({ ...seed(), spec: { url: 'sqlite://x', dir: { oci: o } } });
+  it('accepts spec.dir.oci with a tag or a digest, maxSize as bytes or a quantity', () => {
+    for (const o of [
+      { ref: 'registry.example.com/team/m:v2', pullSecret: { name: 'pull' }, maxSize: '64Mi' },
+      { ref: `127.0.0.1:5000/m@sha256:${'a'.repeat(64)}`, insecure: true, maxSize: 1048576 },
+      { ref: 'r.example.com/m:v1', caSecretRef: { name: 'ca', key: 'ca.crt' } },
+    ]) {
+      assert.deepEqual(validateAtlasMigration(oci(o)).errors, [], JSON.stringify(o));
+    }
+  });
+  it('refuses a bad spec.dir.oci', () => {
+    const errors = (o: Record<string, unknown>) => validateAtlasMigration(oci(o)).errors.join('\n');
+    assert.match(errors({ ref: 'r.example.com/m:v1', insecure: true, caSecretRef: { name: 'ca', key: 'k' } }), /spec\.dir\.oci: insecure \(plain HTTP\) and caSecretRef \(TLS\) exclude each other/);
+    assert.match(errors({ ref: 'no spaces/x y' }), /spec\.dir\.oci\.ref: must match pattern/);
+    assert.match(errors({ ref: 'r.example.com/m:v1', maxSize: '64MB' }), /spec\.dir\.oci\.maxSize: must match pattern/);
+    assert.match(errors({ ref: 'r.example.com/m:v1', maxSize: 0 }), /spec\.dir\.oci\.maxSize: must be >= 1/);
+    assert.match(errors({}), /spec\.dir\.oci\.ref: required/);
+    const both = { ...seed(), spec: { url: 'sqlite://x', dir: { oci: { ref: 'r.example.com/m:v1' }, local: {} } } };
+    assert.match(validateAtlasMigration(both).errors.join('\n'), /spec\.dir: dir needs exactly one of configMapRef, configMapRefs, local, oci or remote/);
+  });
+
   it('accepts credentials and inline directories', () => {
     const r = { ...seed(), spec: { credentials: { scheme: 'postgres', host: 'db', passwordFrom: { secretKeyRef: { name: 's', key: 'p' } } }, dir: { local: { '1.sql': 'SELECT 1;' } } } };
     assert.deepEqual(validateAtlasMigration(r).errors, []);
@@ -63,7 +84,7 @@ describe('AtlasMigration validation', () => {
 describe('the CRD schema', () => {
   it('is structural: every node typed (or keeping unknown fields) and described', () => {
     walk(resourceSchema(), 'root', (n, at) => {
-      assert.ok(n.type !== undefined || n['x-kubernetes-preserve-unknown-fields'] === true, `${at} has no type`);
+      assert.ok(n.type !== undefined || n['x-kubernetes-preserve-unknown-fields'] === true || n['x-kubernetes-int-or-string'] === true, `${at} has no type`);
       // metadata is the one node the apiserver forbids describing.
       if (at !== 'root.metadata') assert.ok(typeof n.description === 'string' && n.description.length > 0, `${at} has no description`);
       assert.ok(!(n.properties !== undefined && Object.keys(n.properties).length > 0 && n.additionalProperties !== undefined), `${at} mixes properties and additionalProperties`);

@@ -8,7 +8,8 @@
  * that need Atlas Cloud are accepted and answered by a condition at run time.
  */
 import { APPROVAL_ANNOTATION, APPROVAL_POLICIES, DEFAULT_APPROVAL_POLICY } from './approval';
-import { bool, int, list, obj, secretKeyRef, type SchemaNode, str, stringMap } from './schema-helpers';
+import { OCI_REFERENCE_PATTERN, QUANTITY_PATTERN } from './oci-fields';
+import { bool, int, intOrString, list, obj, secretKeyRef, type SchemaNode, str, stringMap } from './schema-helpers';
 
 export const API_GROUP = 'db.atlasgo.io';
 export const API_VERSION = 'v1alpha1';
@@ -36,8 +37,41 @@ const credentials = obj(
   { required: ['scheme'] },
 );
 
+const oci = obj(
+  'A directory pushed to an OCI registry with oras push: one layer per file, named by its org.opencontainers.image.title annotation, or a pushed folder as one tar+gzip layer (annotated io.deis.oras.content.unpack). Files are read as from a folder: the top-level *.sql and atlas.sum (inside the one folder all paths share, if they share one).',
+  {
+    ref: str('registry/repository:tag or registry/repository@sha256:<digest>; the registry host is required (docker.io for Docker Hub). A tag is resolved again on every resync (one HEAD request), so a moved tag is applied.', {
+      pattern: OCI_REFERENCE_PATTERN,
+    }),
+    pullSecret: obj(
+      'A Secret of type kubernetes.io/dockerconfigjson in the same namespace holding credentials for the registry (used for Basic auth and the registry token flow). Without it the registry is read anonymously.',
+      { name: str('Name of the Secret.') },
+      { required: ['name'], 'x-kubernetes-map-type': 'atomic' },
+    ),
+    insecure: bool('Speak plain HTTP to the registry: no TLS at all, so credentials and content travel unprotected. There is no unverified-TLS mode: for a registry with a private CA, give caSecretRef.'),
+    caSecretRef: obj(
+      'A key of a Secret in the same namespace holding PEM CA certificates trusted for the registry (and its token service) besides the system roots.',
+      { name: str('Name of the Secret.'), key: str('The key holding the PEM certificates.') },
+      { required: ['name', 'key'], 'x-kubernetes-map-type': 'atomic' },
+    ),
+    maxSize: intOrString('The most bytes pulled: the layers as stored, and again the files once unpacked. Bytes (integer) or a quantity such as 64Mi or 1Gi. Default 64Mi.', {
+      pattern: QUANTITY_PATTERN,
+      minimum: 1,
+    }),
+  },
+  {
+    required: ['ref'],
+    'x-kubernetes-validations': [
+      {
+        rule: '!(has(self.insecure) && self.insecure && has(self.caSecretRef))',
+        message: 'insecure (plain HTTP) and caSecretRef (TLS) exclude each other',
+      },
+    ],
+  },
+);
+
 const dir = obj(
-  'The migration directory: exactly one of configMapRef, configMapRefs, local or remote.',
+  'The migration directory: exactly one of configMapRef, configMapRefs, local, oci or remote.',
   {
     configMapRef: obj('A ConfigMap whose data keys are file names (the migration files and atlas.sum).', { name: str('Name of the ConfigMap in the same namespace.') }, { required: ['name'], 'x-kubernetes-map-type': 'atomic' }),
     configMapRefs: list(
@@ -46,13 +80,14 @@ const dir = obj(
       { 'x-kubernetes-list-type': 'atomic' },
     ),
     local: stringMap('The migration files inline: file name to content (include atlas.sum).'),
+    oci,
     remote: obj('A directory in Atlas Cloud (not supported by this operator; reported by a condition).', { name: str('Directory name in Atlas Cloud.'), tag: str('Directory tag.') }),
   },
   {
     'x-kubernetes-validations': [
       {
-        rule: '(has(self.configMapRef) ? 1 : 0) + (has(self.configMapRefs) ? 1 : 0) + (has(self.local) ? 1 : 0) + (has(self.remote) ? 1 : 0) == 1',
-        message: 'dir needs exactly one of configMapRef, configMapRefs, local or remote',
+        rule: '(has(self.configMapRef) ? 1 : 0) + (has(self.configMapRefs) ? 1 : 0) + (has(self.local) ? 1 : 0) + (has(self.oci) ? 1 : 0) + (has(self.remote) ? 1 : 0) == 1',
+        message: 'dir needs exactly one of configMapRef, configMapRefs, local, oci or remote',
       },
     ],
   },
@@ -205,6 +240,7 @@ export const statusSchema: SchemaNode = obj(
       startedAt: str('When the run started.', { format: 'date-time' }),
     }),
     plan,
+    observedDirDigest: str('The manifest digest (sha256:…) of spec.dir.oci last read; absent for other directory sources.'),
   },
 );
 

@@ -23,6 +23,9 @@ export interface SchemaNode {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  /** With anyOf integer/string and no type: Kubernetes' int-or-string (quantities). */
+  'x-kubernetes-int-or-string'?: boolean;
+  anyOf?: readonly { readonly type: 'integer' | 'string' }[];
 }
 
 export function str(description: string, extra: Partial<SchemaNode> = {}): SchemaNode {
@@ -35,6 +38,15 @@ export function int(description: string, extra: Partial<SchemaNode> = {}): Schem
 
 export function bool(description: string, extra: Partial<SchemaNode> = {}): SchemaNode {
   return { type: 'boolean', description, ...extra };
+}
+
+/**
+ * An integer or a string (Kubernetes' int-or-string, as resource.Quantity
+ * fields are declared); `pattern` applies to the string form, `minimum` to
+ * the integer form.
+ */
+export function intOrString(description: string, extra: Partial<SchemaNode> = {}): SchemaNode {
+  return { description, 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }], ...extra };
 }
 
 export function obj(description: string, properties: Record<string, SchemaNode>, extra: Partial<SchemaNode> = {}): SchemaNode {

@@ -15,8 +15,9 @@ type Json = Record<string, unknown>;
 export const CEL_MIRRORS: Readonly<Record<string, (self: Json) => boolean>> = {
   '(has(self.url) ? 1 : 0) + (has(self.urlFrom) ? 1 : 0) + (has(self.credentials) ? 1 : 0) == 1': (self) =>
     ['url', 'urlFrom', 'credentials'].filter((k) => self[k] !== undefined).length === 1,
-  '(has(self.configMapRef) ? 1 : 0) + (has(self.configMapRefs) ? 1 : 0) + (has(self.local) ? 1 : 0) + (has(self.remote) ? 1 : 0) == 1': (self) =>
-    ['configMapRef', 'configMapRefs', 'local', 'remote'].filter((k) => self[k] !== undefined).length === 1,
+  '(has(self.configMapRef) ? 1 : 0) + (has(self.configMapRefs) ? 1 : 0) + (has(self.local) ? 1 : 0) + (has(self.oci) ? 1 : 0) + (has(self.remote) ? 1 : 0) == 1': (self) =>
+    ['configMapRef', 'configMapRefs', 'local', 'oci', 'remote'].filter((k) => self[k] !== undefined).length === 1,
+  '!(has(self.insecure) && self.insecure && has(self.caSecretRef))': (self) => !(self.insecure === true && self.caSecretRef !== undefined),
 };
 
 const K8S_KEYWORDS = [
@@ -35,6 +36,7 @@ const K8S_KEYWORDS = [
  * rejects fields it does not declare, except where unknown fields are kept.
  */
 function strict(node: SchemaNode): SchemaNode {
+  if (node['x-kubernetes-int-or-string'] === true) return intOrStringForAjv(node);
   const properties = node.properties === undefined ? undefined : Object.fromEntries(Object.entries(node.properties).map(([k, v]) => [k, strict(v)]));
   const closed = properties !== undefined && Object.keys(properties).length > 0 && node['x-kubernetes-preserve-unknown-fields'] !== true;
   return {
@@ -43,6 +45,18 @@ function strict(node: SchemaNode): SchemaNode {
     ...(node.items === undefined ? {} : { items: strict(node.items) }),
     ...(closed && node.additionalProperties === undefined ? { additionalProperties: false as unknown as SchemaNode } : {}),
   };
+}
+
+/**
+ * An int-or-string as ajv's strict mode wants it: `pattern` on the string
+ * branch, `minimum` on the integer one (the CRD keeps them on the node, as
+ * the apiserver and controller-gen do; both apply only to their type).
+ */
+function intOrStringForAjv(node: SchemaNode): SchemaNode {
+  const { pattern, minimum, ...rest } = node;
+  const integer = { type: 'integer', ...(minimum === undefined ? {} : { minimum }) };
+  const string = { type: 'string', ...(pattern === undefined ? {} : { pattern }) };
+  return { ...rest, anyOf: [integer, string] } as SchemaNode;
 }
 
 function compile(): ValidateFunction {

@@ -2,7 +2,8 @@
  * Two fingerprints of what a reconcile depends on:
  * - `observedHash` (status.observed_hash): the content that decides what is
  *   applied (the target without its password, the directory's atlas.sum
- *   total, the apply options), stable across operator restarts;
+ *   total, the apply options, an OCI directory's manifest digest), stable
+ *   across operator restarts;
  * - `inputsKey`: what the watches can see changed (generation, the
  *   approval annotation and the resourceVersions of referenced Secrets and
  *   ConfigMaps), so an idle resync can tell "nothing changed" without
@@ -14,7 +15,8 @@ import type { MigrationDirectory } from '../migrate/directory';
 import type { MigrationOptions } from './steps/read-spec';
 import type { Target } from './steps/resolve-target';
 
-export function observedHash(target: Target, directory: MigrationDirectory, options: MigrationOptions): string {
+/** `dirDigest`: the manifest digest of spec.dir.oci (absent for other sources, whose hashes stay as they were). */
+export function observedHash(target: Target, directory: MigrationDirectory, options: MigrationOptions, dirDigest?: string): string {
   const h = createHash('sha256');
   for (const part of [
     target.fingerprint,
@@ -27,6 +29,7 @@ export function observedHash(target: Target, directory: MigrationDirectory, opti
   ]) {
     h.update(part).update('\0');
   }
+  if (dirDigest !== undefined) h.update(`oci ${dirDigest}`).update('\0');
   return h.digest('hex');
 }
 

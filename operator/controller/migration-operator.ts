@@ -11,6 +11,7 @@ import Operator, { ResourceEventType, type ResourceEvent, type ResourceMeta } fr
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL } from '../api/atlasmigration-schema';
 import { openDriver } from '../migrate/dialects/registry';
+import { OciPuller } from '../oci/puller';
 import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
 import { EventRecorder } from './event-recorder';
 import { resourceIdentity } from './inputs';
@@ -143,6 +144,8 @@ export class MigrationOperator extends Operator {
       wake: (key, trigger) => this.queue.add(key, trigger),
       metrics: this.metrics,
       index: this.index,
+      // spec.dir.oci: pulled directories cached by manifest digest (256 MiB at most).
+      oci: new OciPuller(),
       cached: (key) => this.cachedMigration(key),
       refVersion: (ref) => this.refVersion(ref),
       // Shutdown or lost leadership: either way a running migration stops between two statements.

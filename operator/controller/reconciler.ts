@@ -32,6 +32,7 @@ import { ApprovalHeldError } from './steps/approval-held';
 import { classify, migrateDatabase } from './steps/migrate-database';
 import type { ObjectReader } from './steps/object-reader';
 import { readDirectory } from './steps/read-directory';
+import type { OciDirectorySource } from './steps/read-oci';
 import { readSpec, type ReadSpec } from './steps/read-spec';
 import { resolveTarget, type Target } from './steps/resolve-target';
 import type { StepError } from './steps/step-error';
@@ -70,6 +71,8 @@ export interface ReconcilerDeps {
   readonly wake?: (key: string, trigger: Trigger) => void;
   readonly metrics: OperatorMetrics;
   readonly index: ReferenceIndex;
+  /** The registry client for spec.dir.oci (absent: such resources fail with ReadingMigrationData). */
+  readonly oci?: OciDirectorySource;
   /** The AtlasMigration as last seen by the watch. */
   readonly cached: (key: string) => AtlasMigrationObject | undefined;
   /** resourceVersion of a referenced object (`Secret/ns/name`) as last seen by the watch; undefined when absent. */
@@ -89,9 +92,16 @@ interface Remembered {
   readonly lastVersion?: string;
   /** Stalled on something only a change in the cluster can fix (spec, Secret, ConfigMap). */
   readonly waitsForCluster?: boolean;
+  /** Only for `ready` from spec.dir.oci by tag: whether the tag names another manifest now. */
+  readonly dirMoved?: () => Promise<boolean>;
 }
 
 const CLUSTER_SIDE: ReadonlySet<string> = new Set([Reason.InvalidSpec, Reason.UnsupportedField, Reason.ResolvingTarget, Reason.ReadingMigrationData]);
+
+/** Stalled on what only a change in the cluster can fix: a permanent failure of a cluster-side step that is not a registry's answer. */
+function waitsForCluster(next: NextStep, error: StepError): boolean {
+  return next.action === 'wait-for-change' && CLUSTER_SIDE.has(error.reason) && !error.outsideCluster;
+}
 
 function splitKey(key: string): [string, string] {
   const i = key.indexOf('/');
@@ -111,6 +121,9 @@ interface Attempt {
   failed?: number;
   /** The plan as reviewed under the lock, once known. */
   reviewed?: { readonly review: PlanReview; readonly approved: boolean };
+  /** status.observedDirDigest once the directory is read: the OCI manifest digest, null for other sources. */
+  dirDigest?: string | null;
+  dirMoved?: () => Promise<boolean>;
 }
 
 /** What a run of the migrate step needs, established by the earlier steps. */
@@ -183,7 +196,20 @@ export class Reconciler {
       case 'held':
         return trigger !== 'resync';
       case 'ready':
-        return trigger !== 'resync' || (await this.databaseUnmoved(key, mem));
+        return trigger !== 'resync' || ((await this.dirUnmoved(key, mem)) && (await this.databaseUnmoved(key, mem)));
+    }
+  }
+
+  /** The resync check of a directory pulled by tag: one HEAD; a failure reconciles (and reports it). */
+  private async dirUnmoved(key: string, mem: Remembered): Promise<boolean> {
+    if (mem.dirMoved === undefined) return true;
+    try {
+      const moved = await mem.dirMoved();
+      if (moved) this.deps.log.info({ resource: key }, 'the OCI tag names another manifest since the last reconcile');
+      return !moved;
+    } catch (e) {
+      this.deps.log.info({ resource: key, err: this.deps.scrubber.scrub((e as Error).message) }, 'resync check of the OCI tag failed; reconciling');
+      return false;
     }
   }
 
@@ -228,7 +254,9 @@ export class Reconciler {
   /** A status write based on the attempt's latest view of the resource; the view moves to what was written. */
   private async writeStatus(a: Attempt, compute: ComputeStatus): Promise<void> {
     const { namespace, name } = a.resource.metadata;
-    const written = await this.deps.status.update(namespace, name, compute, a.latest);
+    const digest = a.dirDigest;
+    const withDigest: ComputeStatus = digest === undefined ? compute : (fresh) => ({ ...compute(fresh), observedDirDigest: digest });
+    const written = await this.deps.status.update(namespace, name, withDigest, a.latest);
     if (written.object !== undefined) a.latest = written.object;
     this.deps.metrics.pendingFiles.set(a.key, written.object?.status?.pendingCount ?? 0);
   }
@@ -251,8 +279,13 @@ export class Reconciler {
     a.spec = readSpec(a.resource, a.key);
     a.target = await resolveTarget(a.spec.spec, namespace, this.deps.reader);
     this.deps.scrubber.add(a.target.secrets);
-    const { directory } = await readDirectory(a.spec.spec, namespace, this.deps.reader);
-    a.hash = observedHash(a.target, directory, a.spec.options);
+    const read = await readDirectory(a.spec.spec, namespace, this.deps.reader, this.deps.oci && { source: this.deps.oci, signal: this.deps.shutdown });
+    const { directory } = read;
+    this.deps.scrubber.add(read.secrets);
+    // status.observedDirDigest: the digest read; cleared (null) only when a previous OCI source left one.
+    a.dirDigest = read.digest ?? (a.resource.status?.observedDirDigest === undefined ? undefined : null);
+    a.dirMoved = read.moved;
+    a.hash = observedHash(a.target, directory, a.spec.options, read.digest);
     const failed = this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0);
     a.failed = failed;
     const { spec, target, hash } = a as Required<Attempt>;
@@ -385,6 +418,7 @@ export class Reconciler {
       url: target.url,
       schema,
       ...(version === undefined ? {} : { lastVersion: version }),
+      ...(a.dirMoved === undefined ? {} : { dirMoved: a.dirMoved }),
     });
   }
 
@@ -411,7 +445,7 @@ export class Reconciler {
     }
     await this.recordFailure(a, error, { message, failed, backoffLimit, next });
     const outcome = next.action === 'retry' ? 'retrying' : 'stalled';
-    this.remember(a.key, { inputsKey: a.inputsKey, outcome, waitsForCluster: next.action === 'wait-for-change' && CLUSTER_SIDE.has(error.reason) });
+    this.remember(a.key, { inputsKey: a.inputsKey, outcome, waitsForCluster: waitsForCluster(next, error) });
     return next.action === 'retry' && !shuttingDown ? { requeueAfterMs: next.afterMs } : {};
   }
 

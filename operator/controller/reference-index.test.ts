@@ -12,6 +12,11 @@ describe('referencesOf', () => {
     assert.deepEqual(refs, ['Secret/ns/db', 'Secret/ns/host', 'ConfigMap/ns/m1', 'ConfigMap/ns/m2']);
     assert.deepEqual(referencesOf('ns', { url: 'x', dir: { local: {} } }), []);
   });
+
+  it('names the pull Secret and the CA Secret of spec.dir.oci', () => {
+    const refs = referencesOf('ns', { url: 'x', dir: { oci: { ref: 'r.example.com/m:v1', pullSecret: { name: 'pull' }, caSecretRef: { name: 'ca', key: 'ca.crt' } } } });
+    assert.deepEqual(refs, ['Secret/ns/pull', 'Secret/ns/ca']);
+  });
 });
 
 describe('ReferenceIndex', () => {

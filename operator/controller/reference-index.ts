@@ -13,11 +13,16 @@ export function refKey(kind: ReferencedKind, namespace: string, name: string): s
 }
 
 /** Every Secret and ConfigMap the spec reads (in the resource's namespace). */
+/** spec.dir.oci's pull Secret and CA Secret: a change (new credentials, a renewed CA) reconciles. */
+function ociSecrets(dir: Partial<AtlasMigrationSpec['dir']> | undefined): (string | undefined)[] {
+  return [dir?.oci?.pullSecret?.name, dir?.oci?.caSecretRef?.name];
+}
+
 export function referencesOf(namespace: string, spec: Partial<AtlasMigrationSpec> | undefined): string[] {
   const c = spec?.credentials;
   const secretRefs = [spec?.urlFrom, c?.userFrom, c?.passwordFrom, c?.hostFrom];
-  const secrets = secretRefs.map((r) => r?.secretKeyRef.name);
   const dir = spec?.dir;
+  const secrets = [...secretRefs.map((r) => r?.secretKeyRef.name), ...ociSecrets(dir)];
   const configMaps = [dir?.configMapRef?.name, ...(dir?.configMapRefs ?? []).map((r) => r.name)];
   const named = (names: (string | undefined)[]): string[] => names.filter((n): n is string => n !== undefined && n !== '');
   const keys = [...named(secrets).map((n) => refKey('Secret', namespace, n)), ...named(configMaps).map((n) => refKey('ConfigMap', namespace, n))];

@@ -135,7 +135,7 @@ export interface AtlasMigrationSpec {
     };
   };
   /**
-   * The migration directory: exactly one of configMapRef, configMapRefs, local or remote.
+   * The migration directory: exactly one of configMapRef, configMapRefs, local, oci or remote.
    */
   dir: {
     /**
@@ -166,6 +166,45 @@ export interface AtlasMigrationSpec {
        * A value.
        */
       [k: string]: string | undefined;
+    };
+    /**
+     * A directory pushed to an OCI registry with oras push: one layer per file, named by its org.opencontainers.image.title annotation, or a pushed folder as one tar+gzip layer (annotated io.deis.oras.content.unpack). Files are read as from a folder: the top-level *.sql and atlas.sum (inside the one folder all paths share, if they share one).
+     */
+    oci?: {
+      /**
+       * registry/repository:tag or registry/repository@sha256:<digest>; the registry host is required (docker.io for Docker Hub). A tag is resolved again on every resync (one HEAD request), so a moved tag is applied.
+       */
+      ref: string;
+      /**
+       * A Secret of type kubernetes.io/dockerconfigjson in the same namespace holding credentials for the registry (used for Basic auth and the registry token flow). Without it the registry is read anonymously.
+       */
+      pullSecret?: {
+        /**
+         * Name of the Secret.
+         */
+        name: string;
+      };
+      /**
+       * Speak plain HTTP to the registry: no TLS at all, so credentials and content travel unprotected. There is no unverified-TLS mode: for a registry with a private CA, give caSecretRef.
+       */
+      insecure?: boolean;
+      /**
+       * A key of a Secret in the same namespace holding PEM CA certificates trusted for the registry (and its token service) besides the system roots.
+       */
+      caSecretRef?: {
+        /**
+         * Name of the Secret.
+         */
+        name: string;
+        /**
+         * The key holding the PEM certificates.
+         */
+        key: string;
+      };
+      /**
+       * The most bytes pulled: the layers as stored, and again the files once unpacked. Bytes (integer) or a quantity such as 64Mi or 1Gi. Default 64Mi.
+       */
+      maxSize?: number | string;
     };
     /**
      * A directory in Atlas Cloud (not supported by this operator; reported by a condition).
@@ -574,4 +613,8 @@ export interface AtlasMigrationStatus {
      */
     destructive?: number;
   };
+  /**
+   * The manifest digest (sha256:…) of spec.dir.oci last read; absent for other directory sources.
+   */
+  observedDirDigest?: string;
 }

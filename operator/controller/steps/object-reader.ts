@@ -1,5 +1,7 @@
 /** The reads the steps make: one Secret or ConfigMap, fresh from the API server. */
 export interface SecretObject {
+  /** `kubernetes.io/dockerconfigjson`, `Opaque`…; absent in some stand-ins. */
+  readonly type?: string;
   readonly data?: Readonly<Record<string, string>>;
 }
 

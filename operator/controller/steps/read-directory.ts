@@ -1,9 +1,9 @@
 /**
  * Step 3: the migration directory, from one ConfigMap (`configMapRef`),
  * several (`configMapRefs`; a `binaryData` key `<file>.gz` holds a gzipped
- * file) or inline (`local`), with atlas.sum verified before anything
- * connects. A mismatch names the file, the atlas.sum line and the object
- * that holds it.
+ * file), inline (`local`) or an OCI registry (`oci`, read-oci.ts), with
+ * atlas.sum verified before anything connects. A mismatch names the file,
+ * the atlas.sum line and the object that holds it.
  */
 import { gunzipSync } from 'node:zlib';
 import type { AtlasMigrationSpec } from '../../api/generated/atlasmigration-types';
@@ -13,12 +13,19 @@ import { ChecksumMismatchError, MigrateError } from '../../migrate/errors';
 import { SUM_FILE_NAME } from '../../migrate/file-name';
 import { apiFailureKind } from './api-failure';
 import type { ConfigMapObject, ObjectReader } from './object-reader';
+import { type OciAccess, readOci } from './read-oci';
 import { StepError } from './step-error';
 
 export interface ReadDirectory {
   readonly directory: MigrationDirectory;
   /** Where each file came from (`ConfigMap ns/name`, `spec.dir.local`). */
   readonly origin: ReadonlyMap<string, string>;
+  /** `spec.dir.oci`: the manifest digest read. */
+  readonly digest?: string;
+  /** `spec.dir.oci` by tag: whether the tag names another manifest now. */
+  readonly moved?: () => Promise<boolean>;
+  /** Values read from Secrets for the directory (a registry password). */
+  readonly secrets: readonly string[];
 }
 
 function failed(message: string, cause?: unknown, kind: 'permanent' | 'transient' = 'permanent'): StepError {
@@ -74,7 +81,7 @@ async function sources(dir: AtlasMigrationSpec['dir'], namespace: string, reader
     return [{ label: 'spec.dir.local', files }];
   }
   const names = dir.configMapRef !== undefined ? [dir.configMapRef.name] : (dir.configMapRefs ?? []).map((r) => r.name);
-  if (names.length === 0) throw failed('no directory specified: set spec.dir.configMapRef, configMapRefs or local');
+  if (names.length === 0) throw failed('no directory specified: set spec.dir.configMapRef, configMapRefs, local or oci');
   const maps = await Promise.all(names.map((n) => readConfigMap(reader, namespace, n)));
   return maps.map((cm, i) => {
     const label = `ConfigMap ${namespace}/${names[i] ?? ''}`;
@@ -90,16 +97,26 @@ function checksumMessage(e: ChecksumMismatchError, origin: ReadonlyMap<string, s
   return `checksum mismatch${at}; re-hash the directory ('atlas migrate hash' or 'atlas-k8s-migrator migrate hash') and update ${where}`;
 }
 
-export async function readDirectory(spec: AtlasMigrationSpec, namespace: string, reader: ObjectReader): Promise<ReadDirectory> {
-  const { entries, origin } = collect(await sources(spec.dir, namespace, reader));
-  const label = spec.dir.local !== undefined ? 'spec.dir.local' : `ConfigMap ${namespace}/${spec.dir.configMapRef?.name ?? (spec.dir.configMapRefs ?? []).map((r) => r.name).join('+')}`;
+function validated(entries: [string, string | Buffer][], origin: ReadonlyMap<string, string>, label: string): MigrationDirectory {
   try {
     const directory = directoryFromEntries(entries, label);
     directory.validate();
-    return { directory, origin };
+    return directory;
   } catch (e) {
     if (e instanceof ChecksumMismatchError) throw failed(checksumMessage(e, origin), e);
     if (e instanceof MigrateError) throw failed(`${label}: ${e.message}`, e);
     throw e;
   }
+}
+
+export async function readDirectory(spec: AtlasMigrationSpec, namespace: string, reader: ObjectReader, oci?: OciAccess): Promise<ReadDirectory> {
+  if (spec.dir.oci !== undefined) {
+    if (oci === undefined) throw failed('spec.dir.oci: this process has no registry client');
+    const read = await readOci(spec.dir.oci, namespace, reader, oci);
+    const directory = validated(read.entries, new Map([[SUM_FILE_NAME, read.label], ...read.origin]), read.label);
+    return { directory, origin: read.origin, digest: read.digest, secrets: read.secrets, ...(read.moved === undefined ? {} : { moved: read.moved }) };
+  }
+  const { entries, origin } = collect(await sources(spec.dir, namespace, reader));
+  const label = spec.dir.local !== undefined ? 'spec.dir.local' : `ConfigMap ${namespace}/${spec.dir.configMapRef?.name ?? (spec.dir.configMapRefs ?? []).map((r) => r.name).join('+')}`;
+  return { directory: validated(entries, origin, label), origin, secrets: [] };
 }

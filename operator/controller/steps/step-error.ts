@@ -11,6 +11,12 @@ export class StepError extends CodedError<'Step'> {
   readonly code = 'Step';
   /** Values read from Secrets before the step failed: kept out of every message. */
   secrets: readonly string[] = [];
+  /**
+   * The failure is outside the cluster (a registry's answer): no watch will
+   * see it fixed, so a resource stalled on it is retried each resync even
+   * when its reason is otherwise cluster-side.
+   */
+  outsideCluster = false;
 
   constructor(
     readonly reason: ReasonName,
