@@ -20,7 +20,7 @@ help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
 	@echo "make test    everything CI runs: lint, unit, integration, e2e"
 	@echo "make bench   benchmarks (bench/README.md)"
-	@echo "make mutation [MUTATE=<files>]   mutation testing, one Stryker run per file (slow; not in CI)"
+	@echo "make mutation [MUTATE=<files>] [TESTS=<files>]   mutation testing, one Stryker run per file (slow; not in CI)"
 	@echo "make build   compile to dist/"
 	@echo "make image   the operator image as an OCI archive (dist/images/), no Docker needed"
 	@echo "make cluster-up [NODE=1]   a local control plane (NODE=1: with a node running pods)"
@@ -116,6 +116,7 @@ bench: build controlplane
 # Mutation testing (StrykerJS, bench/mutation/stryker.config.json; bench/README.md):
 # one run per file, each report kept as bench/out/mutation/files/<file>.json, then
 # the table of all kept reports. Not part of `make test`: minutes per file.
+# TESTS=<files> limits the test files to those (its own tests: faster, a lower bound).
 MUTATION_FILES := operator/controller/reconciler.ts operator/controller/kube/list-watch.ts \
 	operator/controller/work-queue.ts operator/controller/requeue-policy.ts operator/controller/status-patches.ts \
 	operator/controller/secret-scrubber.ts operator/controller/logger.ts \
@@ -123,11 +124,12 @@ MUTATION_FILES := operator/controller/reconciler.ts operator/controller/kube/lis
 	operator/migrate/apply.ts operator/migrate/executor.ts operator/migrate/planner.ts operator/migrate/sum.ts operator/migrate/scanner.ts
 MUTATE ?= $(MUTATION_FILES)
 comma := ,
+space := $(subst ,, )
 mutation: deps
 	@mkdir -p bench/out/mutation/files; failed=""; \
 	for f in $(subst $(comma), ,$(MUTATE)); do \
 	  start=$$(date +%s); \
-	  if nice -n 10 npx stryker run bench/mutation/stryker.config.json --mutate "$$f"; then \
+	  if nice -n 10 npx stryker run bench/mutation/stryker.config.json --mutate "$$f" $(if $(TESTS),--testFiles "$(subst $(space),$(comma),$(strip $(subst $(comma), ,$(TESTS))))"); then \
 	    cp bench/out/mutation/mutation.json "bench/out/mutation/files/$$(echo "$$f" | tr / _).json"; \
 	  else failed="$$failed $$f"; fi; \
 	  echo "mutation: $$f took $$(( $$(date +%s) - start )) s"; \
