@@ -32,9 +32,18 @@ export interface ControlPlane {
   tryKubectl(args: readonly string[], options?: KubectlOptions): { status: number; stdout: string; stderr: string };
   /** Stops kube-apiserver, keeps it down for `downMs`, starts it again (same port, same etcd) and waits until it is ready. */
   restartApiServer(downMs: number): Promise<void>;
+  /** As restartApiServer, but kube-apiserver is killed (SIGKILL) rather than shut down: a crash, and no wait for its graceful shutdown. */
+  crashApiServer(downMs: number): Promise<void>;
   /** Folder of the CA, certificates and keys (for a node's components). */
   readonly pki: string;
+  /** etcd's client URL (its v3 JSON gateway: compaction, defragmentation, the current revision). */
+  readonly etcdUrl: string;
   stop(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  /** Added to kube-apiserver's flags (e.g. `--watch-cache=false`, so watches are served by etcd itself). */
+  readonly apiServerArgs?: readonly string[];
 }
 
 /** Where a control plane that serves a node listens: on the pod network's gateway, which pods can reach. */
@@ -132,14 +141,14 @@ function startEtcd(bin: string, dir: string): Promise<{ proc: ServerProcess; url
   });
 }
 
-export async function startControlPlane(nodeFacing?: NodeFacing): Promise<ControlPlane> {
+export async function startControlPlane(nodeFacing?: NodeFacing, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const bin = controlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'controlplane-'));
   const net = nodeFacing ?? LOOPBACK;
   const inClusterNames = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
   makeCertificates(dir, nodeFacing === undefined ? [] : [`IP:${net.address}`, `IP:${net.serviceIp}`, ...inClusterNames.map((n) => `DNS:${n}`)]);
   const etcd = await startEtcd(bin, dir);
-  const extraFlags = nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir, net.address);
+  const extraFlags = [...(nodeFacing === undefined ? loopbackOnlyFlags() : nodeFlags(dir, net.address)), ...(options.apiServerArgs ?? [])];
   let started: { apiserver: ServerProcess; port: number };
   try {
     // Started again on a new port if the port was taken before kube-apiserver bound it (its probe's TLS already tells our server from another).
@@ -175,6 +184,7 @@ export async function startControlPlane(nodeFacing?: NodeFacing): Promise<Contro
     server,
     adminKubeconfig,
     pki: dir,
+    etcdUrl: etcd.url,
     kubeconfigFor: (namespace, serviceAccount) => {
       // A real ServiceAccount token from the TokenRequest API (a client certificate cannot carry so long a name).
       const r = run(['create', 'token', serviceAccount, '-n', namespace, '--duration=1h']);
@@ -192,6 +202,19 @@ export async function startControlPlane(nodeFacing?: NodeFacing): Promise<Contro
     },
     restartApiServer: async (downMs) => {
       await apiserver.halt();
+      await new Promise((r) => setTimeout(r, downMs));
+      apiserver.restart();
+      await waitUntilReady(apiserver, () => probeReady(dir, net.address, port), 'kube-apiserver', 60_000);
+    },
+    crashApiServer: async (downMs) => {
+      const child = apiserver.child;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.ref();
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await apiserver.halt(); // the process is gone: only forgets it
       await new Promise((r) => setTimeout(r, downMs));
       apiserver.restart();
       await waitUntilReady(apiserver, () => probeReady(dir, net.address, port), 'kube-apiserver', 60_000);

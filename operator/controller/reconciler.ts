@@ -396,18 +396,24 @@ export class Reconciler {
   private async finish(a: Attempt, result: ApplyResult, schema: string): Promise<void> {
     const { spec, target, hash } = a as Required<Attempt>;
     const dry = spec.options.dryRun && result.files.length > 0;
+    const version = versionAfter(result);
+    const applied = !dry && result.files.length > 0;
+    // The files are applied whether or not the status write below succeeds: log and count them first.
+    // (Found by e2e/faults: with kube-apiserver down at the end of a run the write failed, the retry
+    // found nothing pending, and the run that applied every file left no 'applied' line and no count.)
+    if (applied) {
+      this.deps.metrics.reconciles.inc({ result: 'applied' });
+      this.deps.metrics.filesApplied.inc({}, result.files.length);
+      this.deps.log.info({ resource: a.key, version: version ?? null, files: result.files.length }, 'applied');
+    }
     await this.writeStatus(a, (fresh) => {
       const base = { ...this.base(a), previous: fresh.status?.conditions };
       return dry ? dryRunPatch(base, result, hash, this.reviewedPlan(a)) : readyPatch(base, result, hash, spec.unused);
     });
-    const version = versionAfter(result);
     if (dry) {
       this.deps.metrics.reconciles.inc({ result: 'dry_run' });
       await this.deps.events.record(a.resource, 'Normal', Reason.DryRun, `Dry run: ${result.files.length} migration file(s) would be applied`);
-    } else if (result.files.length > 0) {
-      this.deps.metrics.reconciles.inc({ result: 'applied' });
-      this.deps.metrics.filesApplied.inc({}, result.files.length);
-      this.deps.log.info({ resource: a.key, version: version ?? null, files: result.files.length }, 'applied');
+    } else if (applied) {
       await this.deps.events.record(a.resource, 'Normal', Reason.Applied, `Applied ${result.files.length} migration${result.files.length === 1 ? '' : 's'}, now at ${version ?? '?'}`);
     } else {
       this.deps.metrics.reconciles.inc({ result: 'unchanged' });
