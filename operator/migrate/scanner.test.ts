@@ -78,3 +78,40 @@ describe('scanner positions', () => {
     assert.ok(Date.now() - started < 2000, 'unclosed BEGIN blocks must not take exponential time');
   });
 });
+
+describe('scanner edge cases', () => {
+  const texts = (input: string, dialect: (typeof DIALECT_NAMES)[number]) => scanStatements(input, SQL_SYNTAX[dialect]).map((s) => s.raw);
+  const trigger = (space: string) => `CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW${space}BEGIN\n  SET NEW.c = 1;\nEND;\nSELECT 2;`;
+
+  it('a quoted DELIMITER undoubles its quotes; one quoted on one side only is taken as written', () => {
+    assert.deepEqual(texts("DELIMITER 'a''b'\nSELECT 1a'b\nSELECT 2a'b\n", 'mysql'), ['SELECT 1', 'SELECT 2']);
+    assert.deepEqual(texts("DELIMITER //'\nSELECT 1//'\n", 'mysql'), ['SELECT 1']);
+    // "'//": its first byte opens a quote, so it never matches and the input is one statement.
+    assert.deepEqual(texts("DELIMITER '//\nSELECT 1/\nSELECT 2/\n", 'mysql'), ['SELECT 1/\nSELECT 2/']);
+  });
+
+  it('a DELIMITER command on the last line, without a newline, ends the input', () => {
+    assert.deepEqual(texts('SELECT 1;\nDELIMITER //', 'mysql'), ['SELECT 1;']);
+  });
+
+  it('atlas:delimiter reads \\r and \\t escapes', () => {
+    assert.deepEqual(texts('-- atlas:delimiter \\r\nSELECT 1\rSELECT 2\r', 'mysql'), ['SELECT 1', 'SELECT 2']);
+    assert.deepEqual(texts('-- atlas:delimiter \\t\nSELECT 1\tSELECT 2\t', 'mysql'), ['SELECT 1', 'SELECT 2']);
+  });
+
+  it('PostgreSQL: a backslash does not escape a quote, even after an e inside the string', () => {
+    assert.deepEqual(texts("SELECT 'ae\\';\nSELECT 2;", 'postgres'), ["SELECT 'ae\\';", 'SELECT 2;']);
+  });
+
+  it('a BEGIN block at the very start of the input is one statement', () => {
+    assert.deepEqual(texts('BEGIN NOT ATOMIC\n  SELECT 1;\nEND;\nSELECT 2;', 'mysql'), ['BEGIN NOT ATOMIC\n  SELECT 1;\nEND;', 'SELECT 2;']);
+  });
+
+  it('BEGIN mid-statement: after any RE2 white space (tab, form feed, CR), in any case', () => {
+    for (const space of ['\t', '\f', '\r']) {
+      assert.deepEqual(texts(trigger(space), 'mysql'), [trigger(space).slice(0, -'\nSELECT 2;'.length), 'SELECT 2;'], JSON.stringify(space));
+    }
+    const lower = 'create trigger t before insert on x for each row\nbegin\n  set new.c = 1;\nend;\nselect 2;';
+    assert.deepEqual(texts(lower, 'mysql'), [lower.slice(0, -'\nselect 2;'.length), 'select 2;']);
+  });
+});
