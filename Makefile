@@ -83,13 +83,15 @@ test-e2e: deps controlplane node-binaries
 
 test: lint check-generated test-unit test-integration test-e2e
 
-# kube-apiserver, etcd, kubectl, helm and the conditions reader (kstatus + Argo CD's
-# health.lua, for e2e/conditions-readers.e2e.test.ts) built from the Go module proxy
-# into ~/.cache (only the first run on a machine compiles; 5-9 minutes on 2 cores).
+# kube-apiserver, etcd, kubectl, helm, the conditions reader (kstatus + Argo CD's
+# health.lua, for e2e/conditions-readers.e2e.test.ts) and the OCI registry + oras (for
+# e2e/oci.e2e.test.ts) built from the Go module proxy into ~/.cache (only the first run
+# on a machine compiles; 5-9 minutes on 2 cores).
 controlplane:
 	bash e2e/controlplane/build.sh >/dev/null
 	bash e2e/controlplane/build-helm.sh >/dev/null
 	bash e2e/controlplane/build-readers.sh >/dev/null
+	bash e2e/controlplane/build-oci.sh >/dev/null
 
 # kubelet, kube-scheduler, kube-controller-manager, kube-proxy, CoreDNS and crane for
 # the in-cluster e2e tests and the demo (first run on a machine: a few minutes).

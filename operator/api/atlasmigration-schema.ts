@@ -240,7 +240,7 @@ export const statusSchema: SchemaNode = obj(
       startedAt: str('When the run started.', { format: 'date-time' }),
     }),
     plan,
-    observedDirDigest: str('The manifest digest (sha256:…) of spec.dir.oci last read; absent for other directory sources.'),
+    observedDirDigest: str('The manifest digest (sha256:…) of the spec.dir.oci directory last read in full; absent for other directory sources.'),
   },
 );
 

@@ -614,7 +614,7 @@ export interface AtlasMigrationStatus {
     destructive?: number;
   };
   /**
-   * The manifest digest (sha256:…) of spec.dir.oci last read; absent for other directory sources.
+   * The manifest digest (sha256:…) of the spec.dir.oci directory last read in full; absent for other directory sources.
    */
   observedDirDigest?: string;
 }
