@@ -9,12 +9,13 @@
  * - a missing pull Secret named in the reason, Ready once it is created;
  *   no pull Secret at all; no CA;
  * - a blob tampered with in the registry's storage: refused, both digests
- *   named, the database untouched; a digest the registry does not have;
+ *   named, the database untouched; repaired, applied at the next resync
+ *   (no watch sees a registry); a digest the registry does not have;
  * - a tag pushed again: the next resync (one HEAD) applies the new files.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -159,7 +160,7 @@ describe('spec.dir.oci with a real registry and oras', () => {
     assert.ok(!cluster.operator.output().includes(registry.password), 'the registry password appears in the operator output');
   });
 
-  it('refuses a blob tampered with in the registry, naming it and both digests; and a digest the registry does not have', async () => {
+  it('refuses a blob tampered with in the registry, naming it and both digests, and applies at a resync once it is repaired; refuses a digest the registry does not have', async () => {
     const folder = join(work, 'tamper');
     const files = writeMigrations(folder, 3, 100);
     saveFolder(folder, files);
@@ -170,6 +171,7 @@ describe('spec.dir.oci with a real registry and oras', () => {
     assert.ok(layer !== undefined);
     const hex = layer.digest.slice('sha256:'.length);
     const data = join(registry.storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+    const original = readFileSync(data);
     const evil = Buffer.from('DROP TABLE t;\n'.padEnd(statSync(data).size, ' '));
     writeFileSync(data, evil);
     const evilDigest = `sha256:${createHash('sha256').update(evil).digest('hex')}`;
@@ -178,6 +180,11 @@ describe('spec.dir.oci with a real registry and oras', () => {
     assert.match(condition(m, 'Ready')?.message ?? '', new RegExp(`blob of layer \\d+ \\("00002_m.sql", ${layer.digest}\\): the registry sent content with digest ${evilDigest}, expected ${layer.digest}`));
     assert.equal(m.status?.observedDirDigest, undefined, 'only a directory read whole is recorded');
     assert.deepEqual(readdirSync(work).filter((f) => f === 'tampered.db'), [], 'nothing connected to the database');
+    // Nothing in the cluster changes when the registry is repaired: the resync tries again.
+    writeFileSync(data, original);
+    const repaired = await waitForMigration(cluster.cp, NS, 'tampered', isReady, 30_000);
+    assert.equal(repaired.status?.observedDirDigest, digest);
+    assert.equal(rows(join(work, 'tampered.db')), 3);
 
     const other = `sha256:${'0'.repeat(64)}`;
     apply('unknown-digest', ociSpec(`team/tamper@${other}`));
