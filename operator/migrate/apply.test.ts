@@ -251,19 +251,12 @@ describe('apply: beforeExecute', () => {
     assert.deepEqual(d.calls.slice(-2), ['unlock', 'unhold']);
   });
 
-  // Mutant killed: the revisions table created while planning (before the hold), as it was before the approval gate.
-  it('a throw on a database without history: the revisions table is not created', async () => {
-    const d = new FakeDriver(false);
-    await assert.rejects(apply(d, directory(1), { ...OPTS, beforeExecute: () => Promise.reject(new Error('held for approval')) }));
-    assert.deepEqual(d.only('ensureRevisionsTable'), []);
-  });
-
-  it('cleared to run on a database without history: the table is created after beforeExecute, before the first statement', async () => {
+  // Atlas's order: the table exists before the dirty check and the plan (SQLite's "found multiple tables: N" counts it).
+  it('on a database without history, the revisions table is created before planning, as Atlas does', async () => {
     const d = new FakeDriver(false);
     await apply(d, directory(1), { ...OPTS, beforeExecute: () => Promise.resolve(void d.calls.push('beforeExecute')) });
-    const order = d.calls.filter((c) => c === 'beforeExecute' || c === 'ensureRevisionsTable' || c.startsWith('execute'));
-    assert.deepEqual(order.slice(0, 3), ['beforeExecute', 'ensureRevisionsTable', order[2]]);
-    assert.match(order[2] ?? '', /^execute/);
+    const order = d.calls.filter((c) => ['ensureRevisionsTable', 'checkClean', 'beforeExecute'].includes(c));
+    assert.deepEqual(order, ['ensureRevisionsTable', 'checkClean', 'beforeExecute']);
   });
 });
 

@@ -193,16 +193,16 @@ async function runFile(session: Session, p: PreparedFile, at: { index: number; c
 }
 
 /**
- * The history, and whether the revisions table exists yet. A missing table
- * is created only once the run is cleared to execute (see lockedRun): a run
- * held by `beforeExecute` must leave the database exactly as it found it.
+ * The history. As Atlas does, the revisions table is created (not in a dry
+ * run) before planning, so the dirty check sees it exactly as Atlas's does
+ * (SQLite's "found multiple tables: N" counts it): a run held by
+ * `beforeExecute` leaves at most that empty table behind.
  */
-async function readHistory(driver: Driver, schema: string, opts: ApplyOptions): Promise<{ revisions: Revision[]; tableExists: boolean }> {
-  const tableExists = await driver.revisionsTableExists(schema);
-  if (!tableExists) return { revisions: [], tableExists };
-  // An existing table is checked for Atlas's columns before it is read.
+async function readHistory(driver: Driver, schema: string, opts: ApplyOptions): Promise<Revision[]> {
+  const exists = await driver.revisionsTableExists(schema);
+  if (!exists && opts.dryRun === true) return [];
   if (opts.dryRun !== true) await driver.ensureRevisionsTable(schema);
-  return { revisions: await driver.readRevisions(schema), tableExists };
+  return driver.readRevisions(schema);
 }
 
 interface PlannedRun {
@@ -213,20 +213,19 @@ interface PlannedRun {
   readonly planned: readonly PlannedFile[];
   readonly target: string | undefined;
   readonly history: ReadonlyMap<string, Revision>;
-  readonly tableExists: boolean;
 }
 
 /** Reads the history, checks cleanliness on a fresh database, plans and prepares every pending file. */
 async function planRun(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions, txMode: TxMode): Promise<PlannedRun> {
   const schema = await revisionsSchemaFor(driver, opts);
-  const { revisions, tableExists } = await readHistory(driver, schema, opts);
+  const revisions = await readHistory(driver, schema, opts);
   const needsCleanCheck = revisions.length === 0 && opts.allowDirty !== true && opts.baseline === undefined;
   const dirty = needsCleanCheck ? await driver.checkClean(schema) : undefined;
   const p = plan(directory, { revisions, ...(dirty === undefined ? {} : { notClean: new NotCleanError(dirty) }) }, opts);
   const prepared = prepare(directory, p.pending, driver, txMode);
   const byVersion = new Map(revisions.map((r) => [r.version, r]));
   const planned = prepared.map((f) => plannedFile(f.file, f.statements, byVersion.get(f.file.version)));
-  return { schema, current: p.current, baseline: p.baseline, prepared, planned, target: prepared.at(-1)?.file.version, history: byVersion, tableExists };
+  return { schema, current: p.current, baseline: p.baseline, prepared, planned, target: prepared.at(-1)?.file.version, history: byVersion };
 }
 
 function pendingFiles(run: PlannedRun): PendingFile[] {
@@ -280,7 +279,6 @@ async function lockedRun(driver: Driver, directory: MigrationDirectory, opts: Ap
     const run = await planRun(driver, directory, opts, ctx.txMode);
     ctx.onEvent({ type: 'plan', current: run.current, target: run.target, files: run.planned });
     if (run.planned.length > 0) await opts.beforeExecute?.({ current: run.current, files: run.planned, pending: pendingFiles(run) });
-    if (!run.tableExists && opts.dryRun !== true) await driver.ensureRevisionsTable(run.schema);
     await executeRun(driver, run, { ...ctx, history: run.history });
     const lastRevision = [...run.history.values()].at(-1);
     return { current: run.current, target: run.target, files: run.planned, baseline: run.baseline?.version, dryRun: opts.dryRun === true, lastRevision, appliedBefore: run.history.size };
