@@ -51,6 +51,21 @@ function operatorPods(): Array<{ metadata: { name: string; deletionTimestamp?: s
   return (JSON.parse(kubectl(['get', 'pods', '-n', OPERATOR_NAMESPACE, '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '-o', 'json'])) as { items: ReturnType<typeof operatorPods> }).items;
 }
 
+/**
+ * The pod that holds the leader-election Lease (the chart runs two replicas;
+ * only the leader reconciles). Its holder identity is `<pod name>_<random>`.
+ */
+async function leaderPod(): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const holder = cluster.cp.tryKubectl(['get', 'lease', 'atlas-k8s-migrator-leader', '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']).stdout;
+    const name = holder.slice(0, holder.lastIndexOf('_'));
+    if (name !== '' && operatorPods().some((p) => p.metadata.name === name && p.metadata.deletionTimestamp === undefined)) return name;
+    if (Date.now() > deadline) throw new Error(`no operator pod holds the lease (holder: ${JSON.stringify(holder)})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Runs a command in the operator's container; returns status and output. */
 function execInOperator(command: readonly string[]): { status: number; stdout: string; stderr: string } {
   return cluster.cp.tryKubectl(['exec', '-n', OPERATOR_NAMESPACE, 'deploy/atlas-k8s-migrator', '--', ...command]);
@@ -120,18 +135,21 @@ describe('the operator as the chart runs it', () => {
   it('runs from the image make image builds, as non-root, with the kubelet calling its probes', () => {
     // The probe runs every 10 s; the pod turns Ready at the first that passes.
     kubectl(['wait', '-n', OPERATOR_NAMESPACE, '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '--timeout=60s']);
-    const [pod] = operatorPods();
-    const status = pod?.status.containerStatuses?.[0];
-    assert.ok(status !== undefined, 'the operator pod has a container');
-    assert.equal(status.image, cluster.operatorImage.name);
-    assert.ok(status.imageID.endsWith(cluster.operatorImage.digest), `imageID ${status.imageID} is the built image ${cluster.operatorImage.digest}`);
-    assert.equal(status.ready, true, 'the readiness probe (/readyz on the health port) passed');
-    assert.equal(status.restartCount, 0, 'the liveness probe never failed');
+    const pods = operatorPods();
+    assert.equal(pods.length, 2, 'the chart runs two replicas (one leads, one follows)');
+    for (const pod of pods) {
+      const status = pod.status.containerStatuses?.[0];
+      assert.ok(status !== undefined, 'the operator pod has a container');
+      assert.equal(status.image, cluster.operatorImage.name);
+      assert.ok(status.imageID.endsWith(cluster.operatorImage.digest), `imageID ${status.imageID} is the built image ${cluster.operatorImage.digest}`);
+      assert.equal(status.ready, true, 'the readiness probe (/readyz on the health port) passed, on the follower too');
+      assert.equal(status.restartCount, 0, 'the liveness probe never failed');
+    }
     assert.equal(execInOperator(['node', '-e', 'process.stdout.write(`${process.getuid()}:${process.getgid()}`)']).stdout, '65532:65532');
     // (A readiness probe may be refused in the second before the server listens; that is what readiness is for.)
     const events = kubectl(['get', 'events', '-n', OPERATOR_NAMESPACE, '--field-selector', 'reason=Unhealthy', '-o', 'jsonpath={.items[*].message}']);
     assert.doesNotMatch(events, /Liveness probe/, 'the liveness probe never failed');
-    assert.match(kubectl(['logs', '-n', OPERATOR_NAMESPACE, 'deploy/atlas-k8s-migrator']), /"msg":"applied"/);
+    assert.match(kubectl(['logs', '-n', OPERATOR_NAMESPACE, await leaderPod()]), /"msg":"applied"/);
   });
 
   it('cannot write outside its temporary volume (read-only root filesystem)', () => {
@@ -145,7 +163,7 @@ describe('the operator as the chart runs it', () => {
     assert.equal(write('/tmp/x').status, 0, '/tmp (the emptyDir) is writable');
   });
 
-  it('kubectl delete pod mid-migration: SIGTERM stops it between statements, the next pod finishes the file', async () => {
+  it('kubectl delete pod of the leader mid-migration: SIGTERM stops it between statements, the lease is handed over, the new leader finishes the file', async () => {
     // One file whose statements take ~2 s each, so the pod goes while the file runs.
     const slow = 'CREATE TABLE slow_a (id int NOT NULL);\nDO SLEEP(2);\nDO SLEEP(2);\nDO SLEEP(2);\nCREATE TABLE slow_b (id int NOT NULL);\n';
     const seed = Object.fromEntries(['20230316085611.sql', '20230316090502.sql'].map((f) => [f, readFileSync(join(SEED_DIR, f), 'utf8')]));
@@ -153,8 +171,8 @@ describe('the operator as the chart runs it', () => {
     const configMap = kubectl(['create', 'configmap', 'migrations', `--from-file=${dir}`, '-o', 'yaml', '--dry-run=client']);
     kubectl(['apply', '-f', '-'], configMap);
     await waitForMigration(cluster.cp, 'default', 'atlas-migration', (m) => m.status?.progress?.file === '20230401000000_slow.sql', 30_000);
-    const [first] = operatorPods();
-    const firstName = first?.metadata.name ?? '';
+    // The leader runs the file; deleting it hands the Lease to the follower (released on SIGTERM).
+    const firstName = await leaderPod();
     // The old pod's log, followed until its container exits.
     const lastWords = followLogs(firstName);
     const deleted = spawnSync('kubectl', ['delete', 'pod', '-n', OPERATOR_NAMESPACE, firstName, '--wait=true', '--timeout=60s'], { env: cluster.env, encoding: 'utf8' });
@@ -170,8 +188,7 @@ describe('the operator as the chart runs it', () => {
     const tables = mysql('SHOW TABLES FROM myapp');
     assert.match(tables, /slow_a/);
     assert.match(tables, /slow_b/);
-    const [second] = operatorPods().filter((p) => p.metadata.name !== first?.metadata.name);
-    assert.ok(second !== undefined, 'a new operator pod took over');
+    assert.notEqual(await leaderPod(), firstName, 'another operator pod took over the lease');
   });
 });
 

@@ -71,10 +71,6 @@ http:
   tls:
     certificate: ${join(dir, 'registry.crt')}
     key: ${join(dir, 'registry.key')}
-  # oras 1.3.6 over HTTP/2 stalls after about 250 requests in one push (the server's 250 concurrent
-  # streams stay taken); HTTP/1.1 pushes hundreds of layers.
-  http2:
-    disabled: true
 auth:
   htpasswd:
     realm: atlas-e2e
