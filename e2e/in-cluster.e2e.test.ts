@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -132,7 +132,7 @@ describe('the walk-through verbatim, with pods', () => {
 });
 
 describe('the operator as the chart runs it', () => {
-  it('runs from the image make image builds, as non-root, with the kubelet calling its probes', () => {
+  it('runs from the image make image builds, as non-root, with the kubelet calling its probes', async () => {
     // The probe runs every 10 s; the pod turns Ready at the first that passes.
     kubectl(['wait', '-n', OPERATOR_NAMESPACE, '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '--timeout=60s']);
     const pods = operatorPods();
@@ -189,6 +189,95 @@ describe('the operator as the chart runs it', () => {
     assert.match(tables, /slow_a/);
     assert.match(tables, /slow_b/);
     assert.notEqual(await leaderPod(), firstName, 'another operator pod took over the lease');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Leader election with the chart's two replicas: how fast the follower takes
+// over when the leader's container is killed outright (the Lease must expire)
+// and when its pod is deleted (the leader releases the Lease on SIGTERM).
+
+const LEASE = { duration: 4, renewDeadline: 3, retry: 0.5 };
+
+/** The running container's id (`containerd://<id>` in the pod status, without the scheme). */
+function containerId(pod: string): string {
+  const id = kubectl(['get', 'pod', pod, '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.status.containerStatuses[0].containerID}']);
+  return id.replace(/^containerd:\/\//, '');
+}
+
+/** kill -9 from the host of every process of a container (found by its cgroup), as an OOM kill or a node fault would. */
+function killContainer(id: string): number {
+  let killed = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cgroup = '';
+    try {
+      cgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!cgroup.includes(id)) continue;
+    process.kill(Number(pid), 'SIGKILL');
+    killed++;
+  }
+  return killed;
+}
+
+/** Milliseconds from now until the Lease names another pod than `from`. */
+async function takeover(from: string): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const holder = cluster.cp.tryKubectl(['get', 'lease', 'atlas-k8s-migrator-leader', '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']).stdout;
+    const name = holder.slice(0, holder.lastIndexOf('_'));
+    if (name !== '' && name !== from) return performance.now() - started;
+    if (performance.now() - started > 60_000) throw new Error(`the lease stayed with ${from}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+describe('leader election with the chart\'s two replicas', () => {
+  before(() => {
+    // Short durations so that five expiries fit in the suite (the chart's are 15 s / 10 s / 2 s).
+    const args = JSON.parse(kubectl(['get', 'deploy', 'atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.spec.template.spec.containers[0].args}'])) as string[];
+    const kept = args.filter((a) => !a.startsWith('--leader-elect-'));
+    const patched = [...kept, `--leader-elect-lease-duration=${LEASE.duration}s`, `--leader-elect-renew-deadline=${LEASE.renewDeadline}s`, `--leader-elect-retry-period=${LEASE.retry}s`];
+    kubectl(['patch', 'deploy', 'atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: patched }])]);
+    kubectl(['rollout', 'status', 'deploy/atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '--timeout=120s']);
+  });
+
+  it('kill -9 of the leader\'s container: the follower leads within lease duration + retry period (5 times, median)', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      kubectl(['rollout', 'status', 'deploy/atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '--timeout=120s']);
+      kubectl(['wait', '-n', OPERATOR_NAMESPACE, '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '--timeout=120s']);
+      const leader = await leaderPod();
+      const killed = killContainer(containerId(leader));
+      assert.ok(killed > 0, `found the processes of ${leader}'s container`);
+      times.push(await takeover(leader));
+    }
+    const limit = (LEASE.duration + LEASE.retry) * 1000;
+    console.log(`takeover after kill -9: median ${Math.round(median(times))} ms of ${times.map(Math.round).join(', ')} (lease ${LEASE.duration} s + retry ${LEASE.retry} s = ${limit} ms)`);
+    // The follower counts the lease from when it last saw it renewed, up to one retry period before the kill;
+    // the poll that observes the new holder adds up to one more retry period.
+    assert.ok(median(times) <= limit + LEASE.retry * 1000, `median takeover ${median(times)} ms within lease + retry`);
+  });
+
+  it('a graceful delete of the leader\'s pod: the lease is released and taken within 2 s (5 times, median)', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      kubectl(['rollout', 'status', 'deploy/atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '--timeout=120s']);
+      kubectl(['wait', '-n', OPERATOR_NAMESPACE, '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '--timeout=120s']);
+      const leader = await leaderPod();
+      const took = takeover(leader);
+      kubectl(['delete', 'pod', leader, '-n', OPERATOR_NAMESPACE, '--wait=false']);
+      times.push(await took);
+    }
+    console.log(`takeover after a pod delete: median ${Math.round(median(times))} ms of ${times.map(Math.round).join(', ')}`);
+    assert.ok(median(times) <= 2000, `median takeover ${median(times)} ms within 2 s`);
   });
 });
 
