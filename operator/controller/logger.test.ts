@@ -116,4 +116,40 @@ describe('logger and SecretScrubber', () => {
     assert.match(c.out(), /"\[too deep\]"/);
     assert.ok(!c.out().includes(SECRET), 'nothing below the cut is printed');
   });
+
+  it('each line names the component; a child logger\'s bindings (which skip the scrubbing hook) are censored by name', () => {
+    const c = capture();
+    c.log.info('hello');
+    assert.equal(c.last().component, 'atlas-k8s-migrator');
+    c.log.child({ password: 'never-seen-1', db: { token: 'never-seen-2', user: 'app' } }).info('child');
+    assert.equal(c.last().password, 'xxxxx');
+    assert.deepEqual(c.last().db, { token: 'xxxxx', user: 'app' });
+    assert.ok(!c.out().includes('never-seen'), c.out());
+  });
+
+  it('a credential field that is absent (undefined) stays absent, not shown as censored', () => {
+    const c = capture();
+    c.log.info({ password: undefined, user: 'app' }, 'absent');
+    assert.ok(!('password' in c.last()), JSON.stringify(c.last()));
+    assert.equal(c.last().user, 'app');
+  });
+
+  it('the depth cut is exactly 100 levels: the 100th nested object prints, the 101st is dropped', () => {
+    const c = capture(SECRET);
+    const nest = (levels: number): Record<string, unknown> => {
+      let o: Record<string, unknown> = { leaf: `at the bottom ${SECRET}` };
+      for (let i = 0; i < levels; i++) o = { d: o };
+      return o;
+    };
+    const bottom = (line: Record<string, unknown>, levels: number): unknown => {
+      let o: unknown = line;
+      for (let i = 0; i < levels; i++) o = (o as Record<string, unknown>).d;
+      return o;
+    };
+    // The logged object is level 0 (its fields are the line's); with 99 wrappers the leaf's object is level 99.
+    c.log.warn(nest(99), 'deepest printed');
+    assert.deepEqual(bottom(c.last(), 99), { leaf: 'at the bottom xxxxx' });
+    c.log.warn(nest(100), 'one too deep');
+    assert.equal(bottom(c.last(), 100), '[too deep]');
+  });
 });

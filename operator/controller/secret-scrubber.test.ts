@@ -106,4 +106,13 @@ describe('SecretScrubber', () => {
     assert.equal(s.scrub('some text'), 'some text');
     assert.equal(s.scrub(''), '');
   });
+
+  it('an empty value takes none of the 2,000 places: it forgets no real one', () => {
+    const value = (i: number): string => `secret-value-${String(i).padStart(4, '0')}`;
+    const s = scrubberOf(...Array.from({ length: 1999 }, (_, i) => value(i)));
+    s.add(['', '', value(1999)]);
+    assert.equal(s.scrub(value(0)), 'xxxxx', 'the oldest is still remembered');
+    s.add([value(2000)]);
+    assert.equal(s.scrub(value(0)), value(0), 'one more real value forgets it');
+  });
 });

@@ -113,3 +113,71 @@ describe('status.plan', () => {
     assert.equal(dryRunPatch(base, result({ files: [file('1')], dryRun: true }), 'h', shown).plan, shown);
   });
 });
+
+describe('status patches: messages and fields, case by case', () => {
+  const conditionMessage = (p: ReturnType<typeof readyPatch>, type: string): string | undefined => p.conditions?.find((c) => c.type === type)?.message;
+
+  it('counts in the singular for one file, and says from which version', () => {
+    const p = progressingPatch(base, { current: '3', files: [file('4')] }, 'h', 1);
+    assert.equal(ready(p)?.message, 'Applying 1 migration file from version 3: 4');
+    assert.equal(ready(readyPatch(base, result({ target: '4', files: [file('4')] }), 'h', []))?.message, 'Applied 1 migration, now at 4');
+  });
+
+  it('lists the first five versions and counts the rest', () => {
+    const files = ['1', '2', '3', '4', '5', '6', '7'].map(file);
+    assert.equal(ready(progressingPatch(base, { current: undefined, files }, 'h', 0))?.message, 'Applying 7 migration files from an empty history: 1, 2, 3, 4, 5, … (2 more)');
+    assert.equal(ready(progressingPatch(base, { current: undefined, files: files.slice(0, 5) }, 'h', 0))?.message, 'Applying 5 migration files from an empty history: 1, 2, 3, 4, 5');
+  });
+
+  it('cuts a message longer than 4,000 characters to 4,000, the last one an ellipsis; 4,000 exactly is kept whole', () => {
+    const error = (n: number): StepError => new StepError(Reason.Migrating, 'permanent', 'e'.repeat(n));
+    const message = (n: number): string | undefined => ready(failurePatch(base, { error: error(n), failed: 1, next: { action: 'wait-for-change' }, backoffLimit: 20, hash: 'h' }))?.message;
+    assert.equal(message(4000), 'e'.repeat(4000));
+    assert.equal(message(4001), `${'e'.repeat(3999)}…`);
+    assert.equal(message(9000), `${'e'.repeat(3999)}…`);
+  });
+
+  it('the retry message is scrubbed too (a Secret value can equal any word, even a reason)', () => {
+    const scrubReason = { ...base, scrub: (t: string) => t.replaceAll('Connecting', 'xxxxx') };
+    const error = new StepError(Reason.Connecting, 'transient', 'refused');
+    const p = failurePatch(scrubReason, { error, failed: 2, next: { action: 'retry', afterMs: 1000 }, backoffLimit: 20, hash: 'h' });
+    assert.equal(conditionMessage(p, 'Reconciling'), 'Attempt 2 failed (xxxxx); retrying in 1s (backoffLimit 20)');
+  });
+
+  it('a retry without a backoff limit (0: forever) does not mention one', () => {
+    const error = new StepError(Reason.Connecting, 'transient', 'refused');
+    const p = failurePatch(base, { error, failed: 3, next: { action: 'retry', afterMs: 4200 }, backoffLimit: 0, hash: 'h' });
+    assert.equal(conditionMessage(p, 'Reconciling'), 'Attempt 3 failed (Connecting); retrying in 5s');
+  });
+
+  it('a failure records the inputs hash when it has one, and leaves the old one when it has none', () => {
+    const error = new StepError(Reason.Migrating, 'transient', 'x');
+    const failure = { error, failed: 1, next: { action: 'retry', afterMs: 1000 }, backoffLimit: 20 } as const;
+    assert.equal(failurePatch(base, { ...failure, hash: 'h2' }).observed_hash, 'h2');
+    assert.ok(!('observed_hash' in failurePatch(base, { ...failure, hash: undefined })));
+  });
+
+  it('ready: several unused fields, no version at all, or applied files with no version to name', () => {
+    assert.equal(ready(readyPatch(base, result({ current: '5' }), 'h', ['spec.devURL', 'spec.envName']))?.message, 'The database is at version 5; nothing to apply (not used by this operator: spec.devURL, spec.envName)');
+    const empty = readyPatch(base, result({}), 'h', []);
+    assert.ok(!('lastAppliedVersion' in empty) && !('lastApplied' in empty), JSON.stringify(empty));
+    assert.deepEqual(empty.pendingVersions, []);
+    assert.equal(ready(readyPatch(base, result({ files: [file('1')] }), 'h', []))?.message, 'Applied 1 migration, now at ?');
+  });
+
+  it('dry run: the whole message, from a version or from an empty history; lastAppliedVersion only with a version', () => {
+    const fromOne = dryRunPatch(base, result({ current: '1', files: [file('2')], dryRun: true }), 'h');
+    assert.equal(ready(fromOne)?.message, 'Dry run: 1 migration file would be applied from 1: 2; nothing was changed');
+    assert.equal(fromOne.lastAppliedVersion, '1');
+    const fromNothing = dryRunPatch(base, result({ files: [file('1'), file('2')], dryRun: true }), 'h');
+    assert.equal(ready(fromNothing)?.message, 'Dry run: 2 migration files would be applied from an empty history: 1, 2; nothing was changed');
+    assert.ok(!('lastAppliedVersion' in fromNothing));
+  });
+
+  it('without a reviewed plan, progressing and dry run leave status.plan alone; approval pending on an empty history names no version', () => {
+    assert.ok(!('plan' in progressingPatch(base, { current: undefined, files: [file('1')] }, 'h', 0)));
+    assert.ok(!('plan' in dryRunPatch(base, result({ files: [file('1')], dryRun: true }), 'h')));
+    const review: PlanReview = { hash: 'abc', current: undefined, files: [file('1')], findings: [], destructive: [] };
+    assert.ok(!('lastAppliedVersion' in approvalPendingPatch(base, { message: 'm', review, hash: 'h', failed: 0 })));
+  });
+});
