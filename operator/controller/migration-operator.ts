@@ -7,6 +7,8 @@
  * writes are not used: events only add keys to our WorkQueue, and the
  * Reconciler writes status from fresh reads.
  */
+// First: stand-ins for modules our libraries load but the operator does not use (deferred-modules.ts).
+import './deferred-modules';
 import Operator, { ResourceEventType, type ResourceEvent, type ResourceMeta } from '@dot-i/k8s-operator';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL } from '../api/atlasmigration-schema';
