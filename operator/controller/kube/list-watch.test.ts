@@ -562,4 +562,28 @@ describe('ListWatch', () => {
     assert.deepEqual(kept[0], { metadata: { name: 's', namespace: 'ns', resourceVersion: '3' } });
     assert.ok(!JSON.stringify(w.objects()).includes('c2VjcmV0'));
   });
+  it('full watches keep the object without managedFields and kubectl\'s last-applied-configuration; other annotations stay', async () => {
+    const clock = new FakeClock();
+    const managedFields = [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }];
+    const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+    const am = (name: string, rv: string, annotations: Record<string, string>) => ({
+      apiVersion: 'db.atlasgo.io/v1alpha1',
+      kind: 'AtlasMigration',
+      metadata: { name, namespace: 'ns', resourceVersion: rv, uid: `u-${name}`, generation: 1, managedFields, annotations },
+      spec: { url: 'sqlite://x' },
+      status: { conditions: [] },
+    });
+    script(clock, ({ kind, res }) => {
+      if (kind === 'list') res.end(list('3', [am('a', '2', { [lastApplied]: '{}' })]));
+      else res.end(line({ type: 'ADDED', object: am('b', '4', { [lastApplied]: '{}', 'db.atlasgo.io/approved-plan': 'h1' }) }));
+    });
+    const kept: KubeObject[] = [];
+    const w = new ListWatch({ client: client(), resource: { group: 'db.atlasgo.io', version: 'v1alpha1', plural: 'atlasmigrations' }, onEvent: (_t, o) => kept.push(o), log: quiet, clock });
+    started.push(w);
+    w.start();
+    await until(() => kept.length > 1, 'two events');
+    await w.stop();
+    assert.deepEqual(kept[0], { apiVersion: 'db.atlasgo.io/v1alpha1', kind: 'AtlasMigration', metadata: { name: 'a', namespace: 'ns', resourceVersion: '2', uid: 'u-a', generation: 1 }, spec: { url: 'sqlite://x' }, status: { conditions: [] } });
+    assert.deepEqual(w.get('ns/b')?.metadata, { name: 'b', namespace: 'ns', resourceVersion: '4', uid: 'u-b', generation: 1, annotations: { 'db.atlasgo.io/approved-plan': 'h1' } });
+  });
 });
