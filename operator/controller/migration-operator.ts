@@ -28,6 +28,7 @@ import { migrateLint } from './plan-linter';
 import { Reconciler, type Trigger } from './reconciler';
 import { refKey, ReferenceIndex, type ReferencedKind } from './reference-index';
 import type { BackoffSettings } from './requeue-policy';
+import { ResyncSchedule } from './resync-schedule';
 import type { SecretScrubber } from './secret-scrubber';
 import { StatusWriter } from './status-writer';
 import { CachingObjectReader } from './steps/config-map-cache';
@@ -91,7 +92,8 @@ export class MigrationOperator extends Operator {
   /** Aborted when this replica loses the Lease: running migrations stop between statements, as on shutdown. */
   private readonly leadership = new AbortController();
   private readonly elector: LeaderElector | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
+  /** Each resource once per resync period, at its own offset in it (resync-schedule.ts). */
+  private readonly resyncs: ResyncSchedule;
   private initialized = false;
   private working = false;
   private markLost: () => void = () => undefined;
@@ -129,6 +131,7 @@ export class MigrationOperator extends Operator {
       },
       settings.metricsPendingSeriesLimit === undefined ? {} : { pendingSeriesLimit: settings.metricsPendingSeriesLimit },
     );
+    this.resyncs = new ResyncSchedule({ periodMs: settings.resyncPeriodMs, keys: () => this.migrationKeys(), enqueue: (key) => this.enqueue(key, 'resync') });
     // Without --leader-elect the only replica leads; with it, the elector's callbacks say (below).
     this.metrics.setLeader(true);
     const resources = new AtlasMigrationApi(this.client);
@@ -225,8 +228,9 @@ export class MigrationOperator extends Operator {
     if (!this.working && this.elector !== undefined && !this.leadership.signal.aborted) {
       this.log.info({ identity: this.elector.identity, leader: this.elector.leader === '' ? null : this.elector.leader }, 'following: reconciles start when this replica acquires the lease');
     }
-    this.resyncTimer = setInterval(() => this.resync(), this.settings.resyncPeriodMs);
-    this.resyncTimer.unref();
+    // Not every key at once: each at the offset its hash gives it in the period, so the checks (one database
+    // read each) arrive at a steady rate and at most `concurrency` connections are open for them at any time.
+    this.resyncs.start();
   }
 
   /**
@@ -311,10 +315,6 @@ export class MigrationOperator extends Operator {
     return Promise.resolve();
   }
 
-  private resync(): void {
-    for (const key of this.migrationKeys()) this.enqueue(key, 'resync');
-  }
-
   private async process(key: string, trigger: Trigger): Promise<void> {
     // The renew deadline may have passed before its timer ran: a replica that is not surely leading starts nothing.
     if (!this.mayWork()) return;
@@ -346,7 +346,7 @@ export class MigrationOperator extends Operator {
   async shutdown(): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.stopping.abort();
-    if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
+    this.resyncs.stop();
     // The queue closes first: no reconcile starts after the abort; running ones stop between statements.
     // The leader keeps renewing until they have, and releases only then.
     const drained = this.queue.shutdown().then(() => this.elector?.stop());
