@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { API_GROUP, PLURAL } from '../operator/api/atlasmigration-schema';
@@ -30,23 +31,36 @@ export const LEADER_ELECTION_RULES: k8s.PolicyRule[] = [{ apiGroups: ['coordinat
 export class OperatorRbac extends Construct {
   constructor(scope: Construct, id: string, props: OperatorPlacement) {
     super(scope, id);
+    const h = props.helm;
     const subject = { kind: 'ServiceAccount', name: props.serviceAccountName, namespace: props.namespace };
-    const name = props.serviceAccountName;
-    if (props.watchNamespaces === undefined || props.watchNamespaces.length === 0) {
-      new k8s.KubeClusterRole(this, 'role', { metadata: { name }, rules: OPERATOR_RULES });
-      new k8s.KubeClusterRoleBinding(this, 'binding', { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [subject] });
-    } else {
-      for (const ns of props.watchNamespaces) {
-        new k8s.KubeRole(this, `role-${ns}`, { metadata: { name, namespace: ns }, rules: OPERATOR_RULES });
-        new k8s.KubeRoleBinding(this, `binding-${ns}`, { metadata: { name, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [subject] });
+    const name = props.name ?? props.serviceAccountName;
+    const clusterWide = (): ApiObject[] => [
+      new k8s.KubeClusterRole(this, 'role', { metadata: { name }, rules: OPERATOR_RULES }),
+      new k8s.KubeClusterRoleBinding(this, 'binding', { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [subject] }),
+    ];
+    const inNamespace = (ns: string, suffix: string): ApiObject[] => [
+      new k8s.KubeRole(this, `role${suffix}`, { metadata: { name, namespace: ns }, rules: OPERATOR_RULES }),
+      new k8s.KubeRoleBinding(this, `binding${suffix}`, { metadata: { name, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [subject] }),
+    ];
+    if (h !== undefined) {
+      // The chart has both: the ClusterRole without watchNamespaces, else one Role per namespace.
+      for (const o of clusterWide()) h.when(o, 'and $.Values.rbac.create (not $.Values.watchNamespaces)');
+      for (const o of inNamespace(h.expr('$ns'), '-watched')) {
+        h.when(o, '$.Values.rbac.create');
+        h.each(o, '$ns', '$.Values.watchNamespaces');
       }
+    } else if (props.watchNamespaces === undefined || props.watchNamespaces.length === 0) {
+      clusterWide();
+    } else {
+      for (const ns of props.watchNamespaces) inNamespace(ns, `-${ns}`);
     }
     const leader = `${name}-leader-election`;
-    new k8s.KubeRole(this, 'leader-role', { metadata: { name: leader, namespace: props.namespace }, rules: LEADER_ELECTION_RULES });
-    new k8s.KubeRoleBinding(this, 'leader-binding', {
+    const role = new k8s.KubeRole(this, 'leader-role', { metadata: { name: leader, namespace: props.namespace }, rules: LEADER_ELECTION_RULES });
+    const binding = new k8s.KubeRoleBinding(this, 'leader-binding', {
       metadata: { name: leader, namespace: props.namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leader },
       subjects: [subject],
     });
+    for (const o of [role, binding]) h?.when(o, 'and $.Values.rbac.create $.Values.leaderElection.enabled');
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { API_GROUP, PLURAL } from '../operator/api/atlasmigration-schema';
+import type { HelmPlaceholders } from './helm-placeholders';
 import { APP_NAME } from './names';
 
 /** The role `atlas-k8s-migrator wait` needs; applications bind it in their namespace. */
@@ -12,6 +13,10 @@ export const WAITER_RULES: k8s.PolicyRule[] = [{ apiGroups: [API_GROUP], resourc
 export interface WaiterRoleProps {
   /** Namespaces the operator watches; @default all (one ClusterRole, bound per namespace with a RoleBinding). */
   readonly watchNamespaces?: readonly string[];
+  /** @default WAITER_ROLE_NAME */
+  readonly name?: string;
+  /** Building the Helm chart (manifests/helm-placeholders.ts). */
+  readonly helm?: HelmPlaceholders;
 }
 
 /**
@@ -23,10 +28,20 @@ export interface WaiterRoleProps {
 export class WaiterRole extends Construct {
   constructor(scope: Construct, id: string, props: WaiterRoleProps) {
     super(scope, id);
-    if (props.watchNamespaces === undefined || props.watchNamespaces.length === 0) {
-      new k8s.KubeClusterRole(this, 'role', { metadata: { name: WAITER_ROLE_NAME }, rules: WAITER_RULES });
+    const name = props.name ?? WAITER_ROLE_NAME;
+    const h = props.helm;
+    if (h !== undefined) {
+      const cluster = new k8s.KubeClusterRole(this, 'role', { metadata: { name }, rules: WAITER_RULES });
+      h.when(cluster, 'and $.Values.rbac.create $.Values.waiterRole.create (not $.Values.watchNamespaces)');
+      const role = new k8s.KubeRole(this, 'role-watched', { metadata: { name, namespace: h.expr('$ns') }, rules: WAITER_RULES });
+      h.when(role, 'and $.Values.rbac.create $.Values.waiterRole.create');
+      h.each(role, '$ns', '$.Values.watchNamespaces');
       return;
     }
-    for (const ns of props.watchNamespaces) new k8s.KubeRole(this, `role-${ns}`, { metadata: { name: WAITER_ROLE_NAME, namespace: ns }, rules: WAITER_RULES });
+    if (props.watchNamespaces === undefined || props.watchNamespaces.length === 0) {
+      new k8s.KubeClusterRole(this, 'role', { metadata: { name }, rules: WAITER_RULES });
+      return;
+    }
+    for (const ns of props.watchNamespaces) new k8s.KubeRole(this, `role-${ns}`, { metadata: { name, namespace: ns }, rules: WAITER_RULES });
   }
 }
