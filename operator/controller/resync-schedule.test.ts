@@ -46,7 +46,7 @@ function schedule(periodMs: number, keys: () => readonly string[], minTickMs?: n
   return { clock, sent, s };
 }
 
-const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `tenant-${i % 37}/migration-${i}`);
+const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `tenant-${i % 37}/m-${i}`);
 
 describe('resyncPhase', () => {
   it('is stable per key, inside the period, and FNV-1a', () => {
@@ -58,6 +58,15 @@ describe('resyncPhase', () => {
       assert.equal(p, resyncPhase(key, 600_000));
       assert.ok(p >= 0 && p < 600_000, `${key}: ${p}`);
     }
+  });
+
+  it('spreads names that differ only at the end: 100 keys `ns/m-0`… over 20 slots, none with more than twice the average', () => {
+    const slots = new Array<number>(20).fill(0);
+    for (let i = 0; i < 100; i++) {
+      const s = Math.floor(resyncPhase(`scale-100/m-${i}`, 20_000) / 1000);
+      slots[s] = (slots[s] ?? 0) + 1;
+    }
+    assert.ok(Math.max(...slots) <= 10, `slots ${slots.join(', ')}`);
   });
 
   it('spreads 10,000 keys evenly: every tenth of the period holds 10 % ± 1.5 %', () => {
