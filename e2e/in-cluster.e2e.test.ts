@@ -11,8 +11,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -23,8 +24,9 @@ import { NodeTakenError } from './controlplane/node/node-lock';
 import { PAUSE_IMAGE } from './images/cluster-images';
 import { buildOperatorImage } from './images/operator-image';
 import { applyConfigMap, migrationsFolder } from './migration-scenarios';
-import { condition, isReady, OPERATOR_NAMESPACE, waitForMigration } from './operator-cluster';
+import { condition, getMigration, isReady, OPERATOR_NAMESPACE, waitForMigration } from './operator-cluster';
 import { diagnose, ROOT, runWalkthroughSteps, SEED_DIR, startPodCluster, type PodCluster } from './pod-cluster';
+import { PROGRAM_VERSION } from '../operator/version';
 
 let cluster: PodCluster;
 let walkthrough: string;
@@ -584,6 +586,141 @@ describe("the README's init-container recipe: `wait` in the operator's image", (
     } finally {
       deleteNamespace(ns);
     }
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The chart as teams configure it: the walk-through's release uninstalled,
+// then `helm install -f` with a values file in atlas-operator's shape that
+// watches two namespaces, `helm upgrade` of replicaCount and image.tag, and
+// `helm uninstall`, which leaves the CRD, the resources and the databases.
+
+const CHART_NS = 'migrator';
+const TEAMS = ['team-a', 'team-b', 'team-c'] as const;
+const UPGRADED_TAG = 'chart-e2e';
+const CHART_VALUES = `# an atlas-operator values file, with one key of ours (namespace)
+replicaCount: 1
+watchNamespaces: [team-a, team-b]
+resources:
+  requests: {cpu: 20m, memory: 96Mi}
+  limits: {cpu: 500m, memory: 384Mi}
+podLabels:
+  team: platform
+tolerations:
+  - {key: dedicated, operator: Equal, value: migrations, effect: NoSchedule}
+prewarmDevDB: false
+allowCustomConfig: false
+namespace:
+  name: ${CHART_NS}
+`;
+
+function helmCommand(args: readonly string[]): string {
+  const r = spawnSync('helm', args, { env: cluster.env, encoding: 'utf8' });
+  assert.equal(r.status, 0, `helm ${args.join(' ')}: ${r.stderr}\n${diagnose(cluster)}`);
+  return r.stdout;
+}
+
+/** A database on the walk-through's MySQL server, its Secret, the seed's ConfigMap and an AtlasMigration in namespace `ns`. */
+function teamMigration(ns: string): void {
+  const db = ns.replace('-', '_');
+  mysql(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  kubectl(['create', 'secret', 'generic', 'db', '-n', ns, `--from-literal=url=mysql://root:pass@mysql.default:3306/${db}`]);
+  kubectl(['create', 'configmap', 'migrations', '-n', ns, ...['20230316085611.sql', '20230316090502.sql', 'atlas.sum'].map((f) => `--from-file=${join(SEED_DIR, f)}`)]);
+  kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'db.atlasgo.io/v1alpha1', kind: 'AtlasMigration', metadata: { name: 'seed' }, spec: { urlFrom: { secretKeyRef: { name: 'db', key: 'url' } }, dir: { configMapRef: { name: 'migrations' } } } }));
+}
+
+/** No condition, observedGeneration still the CRD's default (-1). */
+function neverReconciled(ns: string): boolean {
+  const status = getMigration(cluster.cp, ns, 'seed').status;
+  return (status?.conditions ?? []).length === 0 && (status?.observedGeneration ?? -1) === -1;
+}
+
+type ChartPod = { metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string }; spec: { tolerations?: unknown[]; containers: Array<{ image: string; resources: unknown }> }; status: { containerStatuses?: Array<{ ready: boolean }> } };
+function chartPods(): ChartPod[] {
+  const items = (JSON.parse(kubectl(['get', 'pods', '-n', CHART_NS, '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '-o', 'json'])) as { items: ChartPod[] }).items;
+  return items.filter((p) => p.metadata.deletionTimestamp === undefined);
+}
+
+/** What helm uninstall must leave: the CRD, the resources and their databases' tables. */
+function leftAlone(migrations: ReadonlyArray<readonly [string, string]>): void {
+  assert.equal(kubectl(['get', 'crd', 'atlasmigrations.db.atlasgo.io', '-o', 'jsonpath={.metadata.name}']), 'atlasmigrations.db.atlasgo.io');
+  for (const [ns, db] of migrations) {
+    assert.equal(kubectl(['get', 'atlasmigration', '-n', ns, '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']), 'True', `${ns}: the AtlasMigration is still there, still Ready`);
+    assert.match(mysql(`SHOW TABLES FROM ${db}`), /^users$/m, `${db}: the tables are still there`);
+  }
+}
+
+describe('the chart with a values file: helm install -f, helm upgrade, helm uninstall', () => {
+  after(() => {
+    for (const ns of TEAMS) deleteNamespace(ns);
+    for (const ns of TEAMS) mysql(`DROP DATABASE IF EXISTS ${ns.replace('-', '_')}`);
+    kubectl(['wait', '--for=delete', ...TEAMS.map((ns) => `namespace/${ns}`), `namespace/${CHART_NS}`, '--timeout=120s']);
+  });
+
+  it("helm uninstall of the walk-through's release leaves the CRD, its AtlasMigration and the database alone", (t) => {
+    const started = Date.now();
+    helmCommand(['uninstall', 'atlas-operator', '--wait', '--timeout', '120s']);
+    assert.equal(cluster.cp.tryKubectl(['get', 'deploy', '-A', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '-o', 'name']).stdout, '');
+    leftAlone([['default', 'myapp']]);
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('helm install -f values.yaml: the values on the pod; migrations in the two watched namespaces applied, Forbidden in a third', async (t) => {
+    const started = Date.now();
+    // The watched namespaces exist before the install (the chart creates Roles in them).
+    for (const ns of TEAMS) kubectl(['create', 'namespace', ns]);
+    for (const ns of ['team-a', 'team-c']) teamMigration(ns);
+    const file = join(mkdtempSync(join(tmpdir(), 'chart-values-')), 'values.yaml');
+    writeFileSync(file, CHART_VALUES);
+    helmCommand(['install', 'atlas-operator', join(ROOT, 'manifests', 'helm'), '-f', file, '--wait', '--timeout', '180s']);
+    const [p, ...others] = chartPods();
+    assert.ok(p !== undefined && others.length === 0, 'replicaCount: 1');
+    assert.equal(p.metadata.labels.team, 'platform');
+    assert.deepEqual(p.spec.containers[0]?.resources, { requests: { cpu: '20m', memory: '96Mi' }, limits: { cpu: '500m', memory: '384Mi' } });
+    const toleration = { key: 'dedicated', operator: 'Equal', value: 'migrations', effect: 'NoSchedule' };
+    assert.ok(p.spec.tolerations?.some((x) => isDeepStrictEqual(x, toleration)), JSON.stringify(p.spec.tolerations));
+    assert.equal(p.spec.containers[0]?.image, `atlas-k8s-migrator:${PROGRAM_VERSION}`);
+    const a = await waitForMigration(cluster.cp, 'team-a', 'seed', isReady, 90_000);
+    assert.equal(a.status?.lastAppliedVersion, '20230316090502');
+    assert.match(mysql('SHOW TABLES FROM team_a'), /^posts$/m);
+    // team-c is not watched: never reconciled (the CRD's default status), and the operator's own identity may not even read it.
+    assert.ok(neverReconciled('team-c'));
+    const asOperator = cluster.cp.kubeconfigFor(CHART_NS, 'atlas-k8s-migrator');
+    const forbidden = cluster.cp.tryKubectl(['get', 'atlasmigrations', '-n', 'team-c'], { kubeconfig: asOperator });
+    assert.notEqual(forbidden.status, 0);
+    assert.match(forbidden.stderr, /Forbidden.*system:serviceaccount:migrator:atlas-k8s-migrator.*"team-c"/);
+    assert.equal(cluster.cp.tryKubectl(['get', 'secrets', '-n', 'team-c'], { kubeconfig: asOperator }).status, 1);
+    assert.equal(cluster.cp.tryKubectl(['get', 'atlasmigrations', '-n', 'team-a', '-o', 'name'], { kubeconfig: asOperator }).stdout.trim(), 'atlasmigration.db.atlasgo.io/seed');
+    assert.match(kubectl(['logs', '-n', CHART_NS, p.metadata.name]), /"msg":"applied"/);
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('helm upgrade --set replicaCount=2 --set-string image.tag=…: two pods of the new image, the PodDisruptionBudget, still reconciling', async (t) => {
+    const started = Date.now();
+    cluster.push({ ...cluster.operatorImage, name: `docker.io/library/atlas-k8s-migrator:${UPGRADED_TAG}` });
+    const file = join(mkdtempSync(join(tmpdir(), 'chart-values-')), 'values.yaml');
+    writeFileSync(file, CHART_VALUES);
+    helmCommand(['upgrade', 'atlas-operator', join(ROOT, 'manifests', 'helm'), '-f', file, '--set', 'replicaCount=2', '--set-string', `image.tag=${UPGRADED_TAG}`, '--wait', '--timeout', '180s']);
+    const pods = await until('two pods of the new image, ready', () => {
+      const now = chartPods();
+      return now.length === 2 && now.every((x) => x.spec.containers[0]?.image === `atlas-k8s-migrator:${UPGRADED_TAG}` && x.status.containerStatuses?.[0]?.ready === true) ? now : undefined;
+    }, 120_000);
+    assert.equal(pods.length, 2);
+    assert.equal(kubectl(['get', 'pdb', '-n', CHART_NS, 'atlas-k8s-migrator', '-o', 'jsonpath={.spec.minAvailable}']), '1');
+    assert.match(helmCommand(['history', 'atlas-operator', '-o', 'json']), /"revision":2,.*"status":"deployed"/);
+    teamMigration('team-b');
+    await waitForMigration(cluster.cp, 'team-b', 'seed', isReady, 90_000);
+    assert.ok(neverReconciled('team-c'));
+    t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('helm uninstall leaves the CRD, the AtlasMigrations and the databases alone', (t) => {
+    const started = Date.now();
+    helmCommand(['uninstall', 'atlas-operator', '--wait', '--timeout', '120s']);
+    assert.equal(cluster.cp.tryKubectl(['get', 'deploy', '-n', CHART_NS, '-o', 'name']).stdout, '');
+    assert.equal(cluster.cp.tryKubectl(['get', 'role', '-n', 'team-a', '-o', 'name']).stdout, '', 'the Roles went with the release');
+    leftAlone([['default', 'myapp'], ['team-a', 'team_a'], ['team-b', 'team_b']]);
     t.diagnostic(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 });
