@@ -172,6 +172,8 @@ export interface HarnessOptions {
   readonly reader?: ObjectReader;
   readonly refVersion?: (ref: string) => string | undefined;
   readonly progressIntervalMs?: number;
+  /** The reconciler's logger (default: silent). */
+  readonly log?: ReconcilerDeps['log'];
 }
 
 export interface Harness {
@@ -255,7 +257,7 @@ export function harness(name: string, spec: object, options: HarnessOptions = {}
     } as EventRecorder,
     openDriver: (u) => recording(openDriver(u), calls, faults),
     linter,
-    log: pino({ level: 'silent' }),
+    log: options.log ?? pino({ level: 'silent' }),
     scrubber: new SecretScrubber(),
     databases: new KeyedMutex(),
     metrics,
