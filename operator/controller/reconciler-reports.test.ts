@@ -362,4 +362,25 @@ describe('reconciler: what it reports', () => {
     await r.reconcile(KEY, 'retry');
     assert.equal(ready(h)?.status, 'True');
   });
+
+  it('a turn on the database kept for a resource that no longer needs it passes to the next one waiting', { timeout: 10_000 }, async () => {
+    const h = harness('busy-then-deleted', {}, { files: SAFE });
+    const target = await resolveTarget(h.cluster.object.spec as AtlasMigrationSpec, 'ns', h.deps.reader);
+    let release: () => void = () => undefined;
+    const busy = h.deps.databases.run(target.database, () => new Promise<void>((resolve) => (release = resolve)));
+    let keyWoken: () => void = () => undefined;
+    const keyWakeUp = new Promise<void>((resolve) => (keyWoken = resolve));
+    const r = new Reconciler({ ...h.deps, wake: () => keyWoken() });
+    await r.reconcile(KEY, 'retry');
+    let otherWoken: () => void = () => undefined;
+    const otherWakeUp = new Promise<void>((resolve) => (otherWoken = resolve));
+    assert.equal((await h.deps.databases.tryRun(target.database, 'ns/other', () => Promise.resolve(), () => otherWoken())).ran, false);
+    release();
+    await busy;
+    await keyWakeUp; // the turn is kept for ns/app, the first to wait
+    h.cluster.gone = true;
+    assert.deepEqual(await r.reconcile(KEY, 'retry'), {});
+    await otherWakeUp; // passed on when ns/app's attempt ended without it (never, if it were kept)
+    assert.equal((await h.deps.databases.tryRun(target.database, 'ns/other', () => Promise.resolve('ran'), () => undefined)).ran, true);
+  });
 });
