@@ -117,12 +117,14 @@ export function defaultValues(defs: readonly ValueDefinition[]): Record<string, 
 }
 
 /**
- * values.schema.json: types for every key; unknown keys are refused, at the
- * top and in every group (a typo fails the install), except `global` (what a
- * parent chart passes down).
+ * values.schema.json: types for every key; unknown keys are refused inside
+ * every group (a typo such as `image.tg` fails the install). Unknown keys at
+ * the top are accepted: a values file written for any atlas-operator release
+ * (which had keys such as `autoscaling` or `service` in some versions) must
+ * install as it is, and `global` is what a parent chart passes down.
  */
 export function valuesSchema(defs: readonly ValueDefinition[]): JsonSchema {
-  const root: JsonSchema = { $schema: 'http://json-schema.org/draft-07/schema#', title: `${APP_NAME} chart values`, type: 'object', additionalProperties: false, properties: { global: { type: 'object' } } };
+  const root: JsonSchema = { $schema: 'http://json-schema.org/draft-07/schema#', title: `${APP_NAME} chart values`, type: 'object', additionalProperties: true, properties: { global: { type: 'object' } } };
   for (const d of defs) {
     const path = d.key.split('.');
     let at = root;
