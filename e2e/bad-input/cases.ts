@@ -140,9 +140,6 @@ function retrying(reason: string, ...message: Fragment[]): Expectation {
   return { reason, stalled: false, message };
 }
 
-/** The directory behind the database: today Ready ("nothing to apply"); if the product grows a ProtectedFlowError reason, that. */
-const PROTECTED_FLOW = (Reason as Readonly<Record<string, string>>).ProtectedFlowError;
-
 export const CASES: readonly BadInputCase[] = [
   // ---------------------------------------------------------------- atlas.sum
   {
@@ -247,14 +244,14 @@ export const CASES: readonly BadInputCase[] = [
     target: 'mysql8',
     files: { ...USERS, [`${V2}_quote.sql`]: "CREATE TABLE a (id int);\n\nINSERT INTO a VALUES ('oops);\n" },
     expect: stalled(Reason.Migrating, `sql/migrate: scanning statements from "${V2}_quote.sql": 3:23: unclosed quote '\\''`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: 'an unclosed parenthesis at EOF',
     target: 'sqlite',
     files: { ...USERS, [`${V2}_paren.sql`]: 'CREATE TABLE a (\n  id int;\n' },
     expect: stalled(Reason.Migrating, `sql/migrate: scanning statements from "${V2}_paren.sql": 1:16: unclosed '('`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: 'a 2 MB single statement (gzipped binaryData) is applied',
@@ -270,42 +267,42 @@ export const CASES: readonly BadInputCase[] = [
     files: { ...USERS, [HUGE_FILE]: HUGE_UNCLOSED },
     configMap: (withSum) => configMapOf(Object.fromEntries(Object.entries(withSum).filter(([k]) => k !== HUGE_FILE)), { [`${HUGE_FILE}.gz`]: gz(HUGE_UNCLOSED) }),
     expect: stalled(Reason.Migrating, `sql/migrate: scanning statements from "${HUGE_FILE}": 3:29: unclosed quote '\\''`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: '-- atlas:txmode bogus',
     target: 'postgres',
     files: { ...USERS, [`${V2}_bogus.sql`]: '-- atlas:txmode bogus\n\nCREATE TABLE a (id int);\n' },
     expect: stalled(Reason.Migrating, `unknown txmode "bogus" found in file directive "${V2}_bogus.sql"`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: '-- atlas:txmode all in a file',
     target: 'mysql8',
     files: { ...USERS, [`${V2}_all.sql`]: '-- atlas:txmode all\n\nCREATE TABLE a (id int);\n' },
     expect: stalled(Reason.Migrating, `txmode "all" is not allowed in file directive "${V2}_all.sql". Use "file" instead`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: '-- atlas:delimiter with no delimiter',
     target: 'sqlite',
     files: { ...USERS, [`${V2}_delim.sql`]: '-- atlas:delimiter \nCREATE TABLE a (id int);\n' },
     expect: stalled(Reason.Migrating, `sql/migrate: scanning statements from "${V2}_delim.sql": empty delimiter`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: '-- atlas:delimiter with nothing after it',
     target: 'postgres',
     files: { ...USERS, [`${V2}_delim.sql`]: '-- atlas:delimiter //' },
     expect: stalled(Reason.Migrating, `sql/migrate: scanning statements from "${V2}_delim.sql": `, 'no input found after delimiter "//"'),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: 'a file that is not UTF-8 (Latin-1 é in a string): refused before anything runs, naming file and line',
     target: 'postgres',
     files: { ...USERS, [`${V2}_latin1.sql`]: LATIN1 },
     expect: stalled(Reason.Migrating, `sql/migrate: scanning statements from "${V2}_latin1.sql": 2:35: statement 2 is not valid UTF-8 (byte 0xE9); save the file as UTF-8`),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: 'a checkpoint that is not a full schema: a fresh database starts at it (Atlas\'s rule) and its statement fails; the file before it never runs',
@@ -466,7 +463,7 @@ export const CASES: readonly BadInputCase[] = [
     files: { ...USERS, ...TAGS },
     spec: () => ({ baseline: '20991231000000' }),
     expect: stalled(Reason.Migrating, 'baseline version "20991231000000" not found'),
-    database: { revisions: null, tables: [] },
+    database: { revisions: [], tables: [] },
   },
   {
     name: 'execOrder linear and a file older than the database\'s version: Atlas\'s out-of-order error',
@@ -484,25 +481,16 @@ export const CASES: readonly BadInputCase[] = [
       await c.db.query('CREATE TABLE legacy (id int)');
     },
     expect: stalled(Reason.Migrating, /sql\/migrate: connected database is not clean: found table "legacy" in schema "test_\d+_\d+"\. baseline version or allow-dirty is required/),
-    database: { revisions: null, tables: ['legacy'] },
+    database: { revisions: [], tables: ['legacy'] },
   },
-  PROTECTED_FLOW === undefined
-    ? {
-        name: 'a directory behind the database (an applied file removed, re-hashed): Ready, "nothing to apply" (what the product does today; README reasons table)',
-        target: 'postgres',
-        before: { files: { ...USERS, ...TAGS }, as: 'same' },
-        files: { ...USERS },
-        expect: ready(`The database is at version ${V2}; nothing to apply`),
-        database: { revisions: [V1, V2], tables: ['tags', 'users'] },
-      }
-    : {
-        name: `a directory behind the database (an applied file removed, re-hashed): ${PROTECTED_FLOW} (the product's reason for it)`,
-        target: 'postgres',
-        before: { files: { ...USERS, ...TAGS }, as: 'same' },
-        files: { ...USERS },
-        expect: stalled(PROTECTED_FLOW, V2),
-        database: { revisions: [V1, V2], tables: ['tags', 'users'] },
-      },
+  {
+    name: 'a directory behind the database (an applied file removed, re-hashed): ProtectedFlowError with atlas-operator\'s exact message, nothing run',
+    target: 'postgres',
+    before: { files: { ...USERS, ...TAGS }, as: 'same' },
+    files: { ...USERS },
+    expect: stalled(Reason.ProtectedFlowError, 'migrate down is not allowed, set `migrateDown.allow` to true to allow downgrade'),
+    database: { revisions: [V1, V2], tables: ['tags', 'users'] },
+  },
   {
     name: 'two AtlasMigrations on one database, different directories: the second meets history it does not know (Atlas\'s out-of-order error)',
     target: 'mysql8',
