@@ -224,6 +224,25 @@ function killContainer(id: string): number {
   return killed;
 }
 
+/**
+ * Waits until exactly `replicas` operator pods exist, none terminating, each
+ * with a ready container. (`kubectl wait -l …` cannot serve: it takes the pods
+ * listed at its start, an old pod still terminating after a rollout among
+ * them, and spends its whole timeout on that one.)
+ */
+async function operatorPodsSettled(replicas: number): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const pods = operatorPods();
+    const ready = pods.filter((p) => p.metadata.deletionTimestamp === undefined && p.status.containerStatuses?.every((c) => c.ready) === true);
+    if (pods.length === replicas && ready.length === replicas) return;
+    if (Date.now() > deadline) {
+      throw new Error(`operator pods not settled at ${replicas} ready: ${JSON.stringify(pods.map((p) => ({ name: p.metadata.name, terminating: p.metadata.deletionTimestamp !== undefined, containers: p.status.containerStatuses })))}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Milliseconds from now until the Lease names another pod than `from`. */
 async function takeover(from: string): Promise<number> {
   const started = performance.now();
@@ -256,8 +275,7 @@ describe('leader election with the chart\'s two replicas', () => {
   it('kill -9 of the leader\'s container: the follower leads within lease duration + retry period (5 times, median)', async () => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
-      kubectl(['rollout', 'status', 'deploy/atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '--timeout=120s']);
-      kubectl(['wait', '-n', OPERATOR_NAMESPACE, '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '--timeout=120s']);
+      await operatorPodsSettled(2);
       const leader = await leaderPod();
       const killed = killContainer(containerId(leader));
       assert.ok(killed > 0, `found the processes of ${leader}'s container`);
@@ -273,8 +291,7 @@ describe('leader election with the chart\'s two replicas', () => {
   it('a graceful delete of the leader\'s pod: the lease is released and taken within 2 s (5 times, median)', async () => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
-      kubectl(['rollout', 'status', 'deploy/atlas-k8s-migrator', '-n', OPERATOR_NAMESPACE, '--timeout=120s']);
-      kubectl(['wait', '-n', OPERATOR_NAMESPACE, '--for=condition=Ready', 'pod', '-l', 'app.kubernetes.io/name=atlas-k8s-migrator', '--timeout=120s']);
+      await operatorPodsSettled(2);
       const leader = await leaderPod();
       const took = takeover(leader);
       kubectl(['delete', 'pod', leader, '-n', OPERATOR_NAMESPACE, '--wait=false']);
