@@ -145,8 +145,9 @@ export class MigrationOperator extends Operator {
       log,
       scrubber,
       databases: new KeyedMutex(),
-      // A reconcile whose database is busy gives its worker back and comes back here when its turn comes.
-      wake: (key, trigger) => this.queue.add(key, trigger),
+      // A reconcile whose database is busy gives its worker back and comes back here when its turn comes,
+      // at the head of the queue: the database is kept for it meanwhile.
+      wake: (key, trigger) => this.queue.addFirst(key, trigger),
       metrics: this.metrics,
       index: this.index,
       // spec.dir.oci: pulled directories cached by manifest digest (256 MiB at most).

@@ -242,6 +242,53 @@ describe('WorkQueue', () => {
     assert.deepEqual(errors, [{ key: 'a', err: 'bug' }]);
   });
 
+  it('addFirst: a new key goes before every waiting one; a waiting key moves to the head once, hints merged', async () => {
+    const g = gated<number>();
+    const starts: number[] = [];
+    const q = new WorkQueue<number>(g.process, 1, (a, b) => a + b, log, { paused: true, onStart: (s) => starts.push(s) });
+    for (const k of ['a', 'b', 'c']) q.add(k, 1);
+    const added = performance.now();
+    while (performance.now() - added < 5); // c has waited 5 ms when it is moved
+    q.addFirst('x', 1);
+    q.addFirst('c', 10);
+    assert.equal(q.depth, 4, 'c moved, not added twice');
+    q.resume();
+    for (let i = 0; i < 4; i++) (await g.run(i)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['c:11', 'x:1', 'a:1', 'b:1']);
+    assert.equal(starts.length, 4, 'each key counted once in the latency metric');
+    assert.ok((starts[0] ?? 0) >= 0.005, `c's wait counts from its first add (${starts[0]} s)`);
+  });
+
+  it('addFirst while the key runs: it runs again right after, before keys queued meanwhile; add() while it runs still goes last', async () => {
+    const g = gated<string>();
+    const q = new WorkQueue<string>(g.process, 1, latest, log);
+    q.add('a', '1');
+    const a = await g.run(0);
+    q.add('b', '1');
+    q.add('c', '1');
+    q.addFirst('a', 'woken');
+    a.finish();
+    (await g.run(1)).finish();
+    const b = await g.run(2);
+    q.add('b', '2');
+    b.finish();
+    (await g.run(3)).finish();
+    (await g.run(4)).finish();
+    await settle();
+    assert.deepEqual(g.started(), ['a:1', 'a:woken', 'b:1', 'c:1', 'b:2']);
+  });
+
+  it('addFirst after shutdown is ignored', async () => {
+    const g = gated<string>();
+    const q = new WorkQueue<string>(g.process, 1, latest, log);
+    await q.shutdown();
+    q.addFirst('a', '1');
+    await settle();
+    assert.equal(g.runs.length, 0);
+    assert.equal(q.depth, 0);
+  });
+
   it('rejects a concurrency that is not a positive integer', () => {
     assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 0, latest, log), RangeError);
     assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 1.5, latest, log), RangeError);
@@ -281,8 +328,9 @@ describe('KeyedMutex', () => {
 describe('a reconcile waiting for a busy database holds no worker slot', () => {
   /**
    * The operator's wiring (reconciler.ts, migration-operator.ts): a reconcile
-   * tries its database; busy, it leaves a wake-up that adds its key again,
-   * and its worker is free; every reconcile ends with settle().
+   * tries its database; busy, it leaves a wake-up that adds its key again
+   * at the head of the queue, and its worker is free; every reconcile ends
+   * with settle().
    */
   function operatorLike(concurrency: number, databaseOf: Record<string, string>) {
     const m = new KeyedMutex();
@@ -295,7 +343,7 @@ describe('a reconcile waiting for a busy database holds no worker slot', () => {
             log.push(`${key}+`);
             await new Promise<void>((r) => gates.set(key, r));
             log.push(`${key}-`);
-          }, () => q.add(key, 'wake'));
+          }, () => q.addFirst(key, 'wake'));
           if (!turn.ran) log.push(`${key} waits`);
         } finally {
           m.settle(key);
@@ -336,6 +384,23 @@ describe('a reconcile waiting for a busy database holds no worker slot', () => {
     await o.q.shutdown();
     assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/b+', 'ns/b-', 'ns/a1-', 'ns/a2+', 'ns/a2-']);
     assert.equal(o.m.waiting, 0);
+  });
+
+  it('a woken waiter runs before the keys queued behind it: its database is not left idle while they run', async () => {
+    const o = operatorLike(2, { 'ns/a1': 'A', 'ns/a2': 'A', 'ns/c1': 'C1', 'ns/c2': 'C2' });
+    o.q.add('ns/a1', 'change');
+    await o.until('ns/a1+');
+    o.q.add('ns/a2', 'change');
+    await o.until('ns/a2 waits');
+    o.q.add('ns/c1', 'change');
+    o.q.add('ns/c2', 'change');
+    await o.until('ns/c1+');
+    await o.open('ns/a1');
+    await o.until('ns/a2+');
+    assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/c1+', 'ns/a1-', 'ns/a2+'], 'a2 took the freed worker; c2 still waits');
+    for (const k of ['ns/a2', 'ns/c1', 'ns/c2']) await o.open(k);
+    await o.q.shutdown();
+    assert.deepEqual(o.log.slice(5).sort(), ['ns/a2-', 'ns/c1-', 'ns/c2+', 'ns/c2-'].sort());
   });
 
   it('one run per database at a time; waiters run in arrival order, each woken once, none lost', async () => {

@@ -24,6 +24,8 @@ export class WorkQueue<H> {
   private readonly queued = new Set<string>();
   private readonly inFlight = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Dirty keys that go back at the head of the queue (added with addFirst while in flight). */
+  private readonly urgent = new Set<string>();
   private readonly hints = new Map<string, H>();
   /** When each queued key entered the queue (performance.now()). */
   private readonly since = new Map<string, number>();
@@ -69,6 +71,26 @@ export class WorkQueue<H> {
     }
     if (this.queued.has(key)) return;
     this.enqueue(key);
+    this.pump();
+  }
+
+  /**
+   * Adds `key` at the head of the queue (moved there if already waiting):
+   * for a resource whose turn on a database has come (KeyedMutex keeps the
+   * database for it), so that the database does not sit idle behind every
+   * key queued meanwhile. A key in flight runs again afterwards, as `add`.
+   */
+  addFirst(key: string, hint: H): void {
+    if (this.closed) return;
+    const before = this.hints.get(key);
+    this.hints.set(key, before === undefined ? hint : this.merge(before, hint));
+    if (this.inFlight.has(key)) {
+      this.dirty.add(key);
+      this.urgent.add(key);
+      return;
+    }
+    if (this.queued.has(key)) this.queue.splice(this.queue.indexOf(key), 1);
+    this.enqueue(key, true);
     this.pump();
   }
 
@@ -135,14 +157,17 @@ export class WorkQueue<H> {
   }
 
   private requeueDirty(key: string): void {
+    const first = this.urgent.delete(key);
     if (this.closed || this.queued.has(key)) return;
-    this.enqueue(key);
+    this.enqueue(key, first);
   }
 
-  private enqueue(key: string): void {
+  private enqueue(key: string, first = false): void {
     this.queued.add(key);
-    this.queue.push(key);
-    this.since.set(key, performance.now());
+    if (first) this.queue.unshift(key);
+    else this.queue.push(key);
+    // A key moved to the head keeps the time it first entered (the latency metric counts all of its wait).
+    if (!this.since.has(key)) this.since.set(key, performance.now());
   }
 
   /** Stops taking keys and timers; resolves when in-flight work has finished. */
@@ -153,6 +178,7 @@ export class WorkQueue<H> {
     this.queued.clear();
     this.since.clear();
     this.dirty.clear();
+    this.urgent.clear();
     this.hints.clear();
     if (this.running === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
