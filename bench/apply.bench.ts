@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestServers, type TestDatabase, type TestServers } from '../e2e/databases/targets';
 import { readDirectoryFolder } from '../operator/migrate/directory';
+import { median } from './bench-kit';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' } } });
 const FILES = Number(values.files);
@@ -62,11 +63,6 @@ function floor(db: TestDatabase, servers: TestServers, allPath: string): number 
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 const BENCH_TARGETS = ['postgres', 'mysql8', 'mariadb10'] as const;
 type BenchTarget = (typeof BENCH_TARGETS)[number];

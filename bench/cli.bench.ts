@@ -19,6 +19,7 @@ import { startPostgres } from '../e2e/databases/postgres';
 import { apply } from '../operator/migrate/apply';
 import { openDriver } from '../operator/migrate/dialects/registry';
 import { readDirectoryFolder } from '../operator/migrate/directory';
+import { median } from './bench-kit';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, files: { type: 'string', default: '1000' } } });
 const RUNS = Number(values.runs);
@@ -26,11 +27,6 @@ const FILES = Number(values.files);
 const OURS = [join(__dirname, '..', 'dist', 'operator', 'cli', 'main.js')];
 const ATLAS = process.env.ATLAS_BIN;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 function generate(root: string): string {
   const dir = join(root, 'migrations');

@@ -20,7 +20,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { startControlPlane, type ControlPlane } from '../e2e/controlplane/launcher';
@@ -28,11 +27,12 @@ import { freePort } from '../e2e/databases/free-port';
 import { startMySqlFamily } from '../e2e/databases/mysql-family';
 import { startPostgres } from '../e2e/databases/postgres';
 import { startProcess, waitUntilReady, type TestDatabaseServer } from '../e2e/databases/server-process';
-import { KubeClient, resourcePath } from '../operator/controller/kube/api-client';
-import { ListWatch, type KubeObject } from '../operator/controller/kube/list-watch';
+import { type KubeClient, resourcePath } from '../operator/controller/kube/api-client';
+import { ListWatch } from '../operator/controller/kube/list-watch';
 import { apply } from '../operator/migrate/apply';
 import { openDriver } from '../operator/migrate/dialects/registry';
 import { directoryFromEntries } from '../operator/migrate/directory';
+import { median, sleep, adminClient, readyOf } from './bench-kit';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'scale-runs': { type: 'string', default: '3' }, resources: { type: 'string', default: '100' } } });
 const RUNS = Number(values.runs);
@@ -48,24 +48,7 @@ const SEED = join(ROOT, 'operator', 'migrate', 'testdata', 'seed');
 const AM = { group: 'db.atlasgo.io', version: 'v1alpha1', plural: 'atlasmigrations' };
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function adminClient(cp: ControlPlane): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.adminKubeconfig);
-  return new KubeClient(kc);
-}
-
-function readyOf(o: KubeObject): boolean {
-  const s = (o as { status?: { conditions?: { type: string; status: string }[] } }).status;
-  return s?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-}
 
 /** Resolves, per name, the first time a watched AtlasMigration is seen Ready. */
 class ReadyWatcher {
