@@ -62,16 +62,7 @@ export class WorkQueue<H> {
   }
 
   add(key: string, hint: H): void {
-    if (this.closed) return;
-    const before = this.hints.get(key);
-    this.hints.set(key, before === undefined ? hint : this.merge(before, hint));
-    if (this.inFlight.has(key)) {
-      this.dirty.add(key);
-      return;
-    }
-    if (this.queued.has(key)) return;
-    this.enqueue(key);
-    this.pump();
+    this.put(key, hint, false);
   }
 
   /**
@@ -81,16 +72,23 @@ export class WorkQueue<H> {
    * key queued meanwhile. A key in flight runs again afterwards, as `add`.
    */
   addFirst(key: string, hint: H): void {
+    this.put(key, hint, true);
+  }
+
+  private put(key: string, hint: H, first: boolean): void {
     if (this.closed) return;
     const before = this.hints.get(key);
     this.hints.set(key, before === undefined ? hint : this.merge(before, hint));
     if (this.inFlight.has(key)) {
       this.dirty.add(key);
-      this.urgent.add(key);
+      if (first) this.urgent.add(key);
       return;
     }
-    if (this.queued.has(key)) this.queue.splice(this.queue.indexOf(key), 1);
-    this.enqueue(key, true);
+    if (this.queued.has(key)) {
+      if (!first) return;
+      this.queue.splice(this.queue.indexOf(key), 1);
+    }
+    this.enqueue(key, first);
     this.pump();
   }
 
