@@ -9,8 +9,8 @@ import type { Session } from './dialects/driver';
 import { QueryError } from './dialects/errors';
 import { makeRevision, type Revision } from './dialects/revision';
 import { SQL_SYNTAX } from './dialects/syntax';
-import { StatementExecError } from './errors';
-import { executeFile, type FileRun } from './executor';
+import { CancelledError, HistoryChangedError, StatementExecError } from './errors';
+import { executeFile, plannedFile, type FileRun } from './executor';
 import { MigrationFile } from './migration-file';
 import { cumulativeStatementHashes, fileStatements } from './statements';
 
@@ -117,5 +117,62 @@ describe('executor: a row another tool wrote', () => {
     const f = fakeSession();
     await executeFile(run(f.session, { stored: byAtlas, onlyFinalWrite: true }));
     assert.deepEqual(f.writes.map((w) => [w.applied, w.operatorVersion]), [[3, 'atlas-k8s-migrator v9.9.9']]);
+  });
+});
+
+describe('executor: resuming a partly applied file', () => {
+  const hashes = cumulativeStatementHashes(STATEMENTS);
+  const partial = (applied: number, partialHashes: readonly string[]): Revision =>
+    makeRevision({ version: '2', description: 'users', applied, total: 3, hash: 'file-hash', partialHashes: [...partialHashes], operatorVersion: 'x' });
+
+  it('runs only the statements after the applied prefix when the prefix is unchanged', async () => {
+    const f = fakeSession();
+    await executeFile(run(f.session, { stored: partial(2, hashes.slice(0, 2)) }));
+    assert.deepEqual(f.calls, ['write 2/3', 'execute CREATE TABLE c (x int);', 'write 3/3', 'write 3/3']);
+  });
+
+  // Mutants killed: verifyHistory emptied, its loop bound or comparison changed, the `row.applied > 0` guard forced false.
+  it('refuses a file whose applied statements changed since they ran, naming the first changed statement; runs nothing', async () => {
+    for (const [stored, statement] of [
+      [partial(2, [hashes[0] as string, 'changed']), 2],
+      [partial(2, ['changed', hashes[1] as string]), 1],
+      [partial(1, ['changed']), 1],
+    ] as const) {
+      const f = fakeSession();
+      await assert.rejects(executeFile(run(f.session, { stored })), (e) => e instanceof HistoryChangedError && e.file === '2_users.sql' && e.statement === statement);
+      assert.equal(f.calls.filter((c) => c.startsWith('execute')).length, 0, 'nothing executed');
+    }
+  });
+
+  it('plannedFile: a partial row resumes at its applied count; a complete row or none starts at 0', () => {
+    assert.equal(plannedFile(FILE, STATEMENTS, partial(2, hashes.slice(0, 2))).resumeAt, 2);
+    assert.equal(plannedFile(FILE, STATEMENTS, partial(3, hashes)).resumeAt, 0);
+    assert.equal(plannedFile(FILE, STATEMENTS, undefined).resumeAt, 0);
+    assert.equal(plannedFile(FILE, STATEMENTS, undefined).statements, 3);
+  });
+});
+
+describe('executor: timing, cancellation and the error row', () => {
+  it('a signal aborted between statements stops before the next one, saying how many were applied', async () => {
+    const f = fakeSession();
+    const abort = new AbortController();
+    const r = run(f.session, { signal: abort.signal, onEvent: (e) => void (e.type === 'statement-done' && e.index === 0 && abort.abort()) });
+    await assert.rejects(executeFile(r), (e) => e instanceof CancelledError && e.message === 'migration cancelled before statement 2 of 2_users.sql; 1 of 3 applied');
+    assert.deepEqual(f.calls, ['write 0/3', 'execute CREATE TABLE a (x int);', 'write 1/3']);
+  });
+
+  it('execution_time and each statement\'s duration are elapsed times (not clock readings)', async () => {
+    const f = fakeSession();
+    const durations: number[] = [];
+    await executeFile(run(f.session, { onEvent: (e) => void (e.type === 'statement-done' && durations.push(e.durationMs)) }));
+    for (const w of f.writes) assert.ok(w.executionTime >= 0 && w.executionTime < 60e9, `execution_time ${w.executionTime} ns`);
+    assert.equal(durations.length, 3);
+    for (const d of durations) assert.ok(d >= 0 && d < 60_000, `duration ${d} ms`);
+  });
+
+  it('with only a final write, a failed statement still writes its error row', async () => {
+    const f = fakeSession((sql) => (sql.startsWith('CREATE TABLE b') ? new QueryError('boom') : undefined));
+    await assert.rejects(executeFile(run(f.session, { onlyFinalWrite: true })), StatementExecError);
+    assert.deepEqual(f.writes.map((w) => [w.applied, w.error, w.errorStmt]), [[1, 'boom', 'CREATE TABLE b (x int);']]);
   });
 });
