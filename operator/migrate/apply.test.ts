@@ -61,6 +61,16 @@ class FakeDriver implements Driver {
     this.calls.push(`lock ${name}`);
     return Promise.resolve(() => this.fail('unlock', this.faults.unlock));
   }
+  /** Where each planning unit began and ended in `calls`. */
+  readonly planningSpans: [number, number][] = [];
+  async planning<T>(run: () => Promise<T>): Promise<T> {
+    const start = this.calls.length;
+    try {
+      return await run();
+    } finally {
+      this.planningSpans.push([start, this.calls.length]);
+    }
+  }
   revisionsTableExists(): Promise<boolean> {
     this.calls.push('revisionsTableExists');
     return Promise.resolve(this.revisions.size > 0);
@@ -257,6 +267,21 @@ describe('apply: beforeExecute', () => {
     await apply(d, directory(1), { ...OPTS, beforeExecute: () => Promise.resolve(void d.calls.push('beforeExecute')) });
     const order = d.calls.filter((c) => ['ensureRevisionsTable', 'checkClean', 'beforeExecute'].includes(c));
     assert.deepEqual(order, ['ensureRevisionsTable', 'checkClean', 'beforeExecute']);
+  });
+});
+
+describe('apply: the planning queries', () => {
+  // Mutant killed: planRun's queries taken out of driver.planning (one bounded transaction instead of one each).
+  // Mutant killed too: the guard's answer not reused (the bound schema's table asked for twice).
+  it('run in one planning unit, after the lock, before any session; the bound schema\'s table is asked for once', async () => {
+    const d = new FakeDriver(false);
+    await apply(d, directory(1), OPTS);
+    assert.equal(d.planningSpans.length, 1);
+    const [start, end] = d.planningSpans[0] as [number, number];
+    // The bound schema, then Atlas's shared schema (the ambiguity guard); the first answer serves the history read.
+    assert.deepEqual(d.calls.slice(start, end), ['revisionsTableExists', 'revisionsTableExists', 'ensureRevisionsTable', 'readRevisions', 'checkClean']);
+    assert.ok(d.calls.indexOf('lock atlas_migrate_execute') < start);
+    assert.ok(d.calls.indexOf('session') >= end);
   });
 });
 

@@ -117,16 +117,17 @@ function prepare(directory: MigrationDirectory, files: readonly MigrationFile[],
   });
 }
 
-async function revisionsSchemaFor(driver: Driver, opts: ApplyOptions): Promise<string> {
-  if (opts.revisionsSchema !== undefined && opts.revisionsSchema !== '') return opts.revisionsSchema;
+/** Where the revisions table is, and whether it exists when that was already asked (a schema-bound URL's guard). */
+async function revisionsSchemaFor(driver: Driver, opts: ApplyOptions): Promise<{ schema: string; exists?: boolean }> {
+  if (opts.revisionsSchema !== undefined && opts.revisionsSchema !== '') return { schema: opts.revisionsSchema };
   const bound = driver.boundSchema;
   const fallback = driver.defaultRevisionsSchema();
   // Atlas's guard: a schema-bound URL whose schema lacks the table while the shared schema has one is ambiguous.
   const guarded = bound !== undefined && driver.dialect !== 'sqlite' && bound !== DEFAULT_REVISIONS_SCHEMA;
-  if (guarded && !(await driver.revisionsTableExists(bound)) && (await driver.revisionsTableExists(DEFAULT_REVISIONS_SCHEMA))) {
-    throw new AmbiguousRevisionTableError(bound, DEFAULT_REVISIONS_SCHEMA);
-  }
-  return fallback;
+  if (!guarded) return { schema: fallback };
+  const exists = await driver.revisionsTableExists(bound);
+  if (!exists && (await driver.revisionsTableExists(DEFAULT_REVISIONS_SCHEMA))) throw new AmbiguousRevisionTableError(bound, DEFAULT_REVISIONS_SCHEMA);
+  return bound === fallback ? { schema: fallback, exists } : { schema: fallback };
 }
 
 async function writeBaseline(session: Session, file: { version: string; description: string }, operatorVersion: string): Promise<void> {
@@ -198,8 +199,9 @@ async function runFile(session: Session, p: PreparedFile, at: { index: number; c
  * (SQLite's "found multiple tables: N" counts it): a run held by
  * `beforeExecute` leaves at most that empty table behind.
  */
-async function readHistory(driver: Driver, schema: string, opts: ApplyOptions): Promise<Revision[]> {
-  const exists = await driver.revisionsTableExists(schema);
+async function readHistory(driver: Driver, where: { schema: string; exists?: boolean }, opts: ApplyOptions): Promise<Revision[]> {
+  const { schema } = where;
+  const exists = where.exists ?? (await driver.revisionsTableExists(schema));
   if (!exists && opts.dryRun === true) return [];
   if (opts.dryRun !== true) await driver.ensureRevisionsTable(schema);
   return driver.readRevisions(schema);
@@ -217,10 +219,13 @@ interface PlannedRun {
 
 /** Reads the history, checks cleanliness on a fresh database, plans and prepares every pending file. */
 async function planRun(driver: Driver, directory: MigrationDirectory, opts: ApplyOptions, txMode: TxMode): Promise<PlannedRun> {
-  const schema = await revisionsSchemaFor(driver, opts);
-  const revisions = await readHistory(driver, schema, opts);
-  const needsCleanCheck = revisions.length === 0 && opts.allowDirty !== true && opts.baseline === undefined;
-  const dirty = needsCleanCheck ? await driver.checkClean(schema) : undefined;
+  const { schema, revisions, dirty } = await driver.planning(async () => {
+    const where = await revisionsSchemaFor(driver, opts);
+    const { schema } = where;
+    const revisions = await readHistory(driver, where, opts);
+    const needsCleanCheck = revisions.length === 0 && opts.allowDirty !== true && opts.baseline === undefined;
+    return { schema, revisions, dirty: needsCleanCheck ? await driver.checkClean(schema) : undefined };
+  });
   const p = plan(directory, { revisions, ...(dirty === undefined ? {} : { notClean: new NotCleanError(dirty) }) }, opts);
   const prepared = prepare(directory, p.pending, driver, txMode);
   const byVersion = new Map(revisions.map((r) => [r.version, r]));

@@ -55,6 +55,12 @@ export interface Driver {
   hold(): Promise<() => Promise<void>>;
   /** Atlas's lock: waits up to `timeoutMs`, polling where the database cannot wait itself. */
   lock(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Unlock>;
+  /**
+   * Runs the engine's planning queries in `run` (revisions-table checks,
+   * history, clean check) as one bounded unit on one connection; a query
+   * that times out inside is still named in the error.
+   */
+  planning<T>(run: () => Promise<T>): Promise<T>;
   revisionsTableExists(schema: string): Promise<boolean>;
   /** Creates the schema and table when missing; checks an existing table has Atlas's columns. */
   ensureRevisionsTable(schema: string): Promise<void>;

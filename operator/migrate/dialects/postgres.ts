@@ -60,6 +60,25 @@ const TABLES_SQL = `
   SELECT table_name AS name FROM information_schema.tables
   WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name`;
 
+/**
+ * knex's hasTable (is there a row of information_schema.tables with this
+ * schema and name?) asked of pg_catalog with the view's own filters: its
+ * relkinds, other sessions' temporary schemas hidden, a table listed only
+ * to a role that owns it or has a right on it or its columns. The view's
+ * joins let the planner take every table of that name (one per tenant)
+ * and scan pg_namespace for each: 3-4 ms with 200 tenants and growing with
+ * their number, three times in each new tenant's run, under the database
+ * lock. Finding the schema's oid first makes it one probe of pg_class's
+ * (relname, relnamespace) index: 0.03 ms.
+ */
+const TABLE_EXISTS_SQL = `
+  SELECT 1 FROM pg_catalog.pg_class c
+  WHERE c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ?::name AND NOT pg_catalog.pg_is_other_temp_schema(n.oid))
+    AND c.relname = ?::name AND c.relkind IN ('r', 'v', 'f', 'p')
+    AND (pg_catalog.pg_has_role(c.relowner, 'USAGE')
+      OR pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+      OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))`;
+
 export class PostgresDriver extends KnexDriver<Client> {
   readonly dialect = 'postgres';
   readonly transactionalDdl = true;
@@ -157,6 +176,14 @@ export class PostgresDriver extends KnexDriver<Client> {
     // with rights on its schema only would be refused: create only what is missing.
     if (await this.schemaExists(schema)) return;
     await this.sql(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  }
+
+  override async revisionsTableExists(schema: string): Promise<boolean> {
+    try {
+      return await this.bounded(QueryKind.tableExists, async () => (await this.sql<{ rows: unknown[] }>(TABLE_EXISTS_SQL, [schema, REVISIONS_TABLE])).rows.length > 0);
+    } catch (e) {
+      throw this.timeoutOr(e, () => this.queryError('checking for the revisions table', e));
+    }
   }
 
   private async schemaExists(schema: string): Promise<boolean> {
