@@ -11,26 +11,10 @@ import { binaryToUtf8, bytesToBinary, utf8ToBinary } from './binary-text';
 import { DIALECT_NAMES, SQL_SYNTAX, type DialectName } from './dialects/syntax';
 import { StatementScanError } from './errors';
 import { scanStatements } from './scanner';
+import { propertyRuns } from './property-runs.test-kit';
 
 const DEFAULT_RUNS = 1000;
-/** `make test` under CI=true (.ci/run): a knob that weakens the checks must not be set there. */
-const IN_CI = !['', '0', 'false'].includes(process.env.CI ?? '');
-
-/**
- * PROPERTY_RUNS, checked: 0 or a typo (NaN) would make every property pass
- * without trying a single input, so such values are refused, and under CI
- * the knob is refused altogether. A refused value is reported by a failing
- * test below while the properties still run with the default count.
- */
-function propertyRuns(raw: string | undefined): { runs: number; refused?: string } {
-  if (raw === undefined) return { runs: DEFAULT_RUNS };
-  if (IN_CI) return { runs: DEFAULT_RUNS, refused: `PROPERTY_RUNS=${raw} is set under CI=${process.env.CI ?? ''}; CI runs the default ${DEFAULT_RUNS}` };
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) return { runs: DEFAULT_RUNS, refused: `PROPERTY_RUNS=${JSON.stringify(raw)} is not a positive integer` };
-  return { runs: n };
-}
-
-const { runs: RUNS, refused: RUNS_REFUSED } = propertyRuns(process.env.PROPERTY_RUNS);
+const { runs: RUNS, refused: RUNS_REFUSED } = propertyRuns(process.env.PROPERTY_RUNS, DEFAULT_RUNS);
 
 const word = fc.constantFrom('SELECT', 'a', 'x1', 'FROM', 't', '42', '+', '=', ',', 'ünïcode', '*');
 const innerText = fc.string({ unit: fc.constantFrom('a', ';', ' ', '\n', '(', ')', '-', '#', '/', '*', '$', 'é') });

@@ -11,8 +11,9 @@ import { Statement } from '../statements';
 import { lintCode } from './codes';
 import { lintStatements } from './lint';
 import { tokenize } from './tokens';
+import { propertyRuns } from '../property-runs.test-kit';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
+const { runs: RUNS, refused: RUNS_REFUSED } = propertyRuns(process.env.PROPERTY_RUNS, 500);
 
 const WORDS = [
   'ALTER', 'TABLE', 'DROP', 'ADD', 'COLUMN', 'CONSTRAINT', 'FOREIGN', 'KEY', 'PRIMARY', 'UNIQUE', 'INDEX', 'ON', 'IF',
@@ -42,6 +43,11 @@ function assertWellFormed(text: string, dialect: DialectName): void {
 }
 
 describe('lint never throws', () => {
+  it('PROPERTY_RUNS is a positive count, and unset under CI', () => {
+    assert.equal(RUNS_REFUSED, undefined);
+  });
+
+
   for (const dialect of DIALECT_NAMES) {
     it(`${dialect}: on a soup of the words the checks read`, () => {
       fc.assert(fc.property(soup, (text) => assertWellFormed(text, dialect)), { numRuns: RUNS });
