@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { directoryFromEntries } from '../operator/migrate/directory';
+import { usePrivateTmpdir } from './databases/private-tmpdir';
 import { isReady, OPERATOR_NAMESPACE, startOperatorCluster, waitForMigration, type OperatorCluster } from './operator-cluster';
 import { startOperator, type LogLine, type OperatorProcess } from './operator-process';
 
@@ -32,6 +33,8 @@ const ARGS = [
 const ROUNDS = 5;
 
 let cluster: OperatorCluster;
+// The operators this file kill -9s take SQLite's lock file: ours alone, not the machine's (private-tmpdir.ts).
+usePrivateTmpdir();
 const work = mkdtempSync(join(tmpdir(), 'leader-election-'));
 /** Every replica started, dead or alive (their logs are evidence). */
 const replicas: OperatorProcess[] = [];
