@@ -56,9 +56,28 @@ const SCHEMAS_SQL = `
                     WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
   ORDER BY n.nspname`;
 
+/** information_schema.tables' visibility rule: a role sees a table it owns, or has a right on, or on one of its columns. */
+const VISIBLE_TO_ROLE = `(pg_catalog.pg_has_role(c.relowner, 'USAGE')
+      OR pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+      OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))`;
+
+/** The oid of a schema other sessions' temporary schemas aside, by name (the name typed, so pg_namespace's index serves). */
+const SCHEMA_OID = `(SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ?::name AND NOT pg_catalog.pg_is_other_temp_schema(n.oid))`;
+
+/**
+ * information_schema.tables' BASE TABLEs of one schema (ordinary and
+ * partitioned tables, not in this session's temporary schema), found
+ * through pg_depend, whose index holds each relation's link to its schema:
+ * pg_class has no index on the schema, so the view scanned all of it
+ * (1.3-6.5 ms with 1,800 tenant schemas, growing with them), 0.3 ms this way.
+ */
 const TABLES_SQL = `
-  SELECT table_name AS name FROM information_schema.tables
-  WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name`;
+  SELECT c.relname AS name FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+    AND d.refobjid = ${SCHEMA_OID} AND d.objsubid = 0
+    AND c.relnamespace = d.refobjid AND c.relkind IN ('r', 'p') AND c.relnamespace <> pg_catalog.pg_my_temp_schema()
+    AND ${VISIBLE_TO_ROLE}
+  ORDER BY c.relname`;
 
 /**
  * knex's hasTable (is there a row of information_schema.tables with this
@@ -73,11 +92,8 @@ const TABLES_SQL = `
  */
 const TABLE_EXISTS_SQL = `
   SELECT 1 FROM pg_catalog.pg_class c
-  WHERE c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ?::name AND NOT pg_catalog.pg_is_other_temp_schema(n.oid))
-    AND c.relname = ?::name AND c.relkind IN ('r', 'v', 'f', 'p')
-    AND (pg_catalog.pg_has_role(c.relowner, 'USAGE')
-      OR pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
-      OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))`;
+  WHERE c.relnamespace = ${SCHEMA_OID} AND c.relname = ?::name AND c.relkind IN ('r', 'v', 'f', 'p')
+    AND ${VISIBLE_TO_ROLE}`;
 
 export class PostgresDriver extends KnexDriver<Client> {
   readonly dialect = 'postgres';
@@ -187,7 +203,7 @@ export class PostgresDriver extends KnexDriver<Client> {
   }
 
   private async schemaExists(schema: string): Promise<boolean> {
-    const r = await this.sql<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?', [schema]);
+    const r = await this.sql<{ rows: unknown[] }>('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?::name', [schema]);
     return r.rows.length > 0;
   }
 
