@@ -131,7 +131,9 @@ export class ResyncSchedule {
     while (now >= this.periodStart + this.opts.periodMs) {
       this.flush(Number.POSITIVE_INFINITY);
       this.periodStart += this.opts.periodMs;
+      // The new period begins from its first key (without this, a period whose last timer fired late was skipped whole).
       this.pending = [];
+      this.next = 0;
     }
     if (this.pending.length === 0 && this.next === 0) this.beginPeriod();
     this.flush(now - this.periodStart);
