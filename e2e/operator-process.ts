@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './databases/free-port';
+import { ownsListeningPort, startOnFreePorts } from './databases/free-port';
 import { startProcess, waitUntilReady, type ServerProcess } from './databases/server-process';
 
 const MAIN = join(__dirname, '..', 'operator', 'cli', 'main.ts');
@@ -59,37 +59,46 @@ function parseLogs(text: string): LogLine[] {
 }
 
 export async function startOperator(opts: OperatorOptions): Promise<OperatorProcess> {
-  const [healthPort, metricsPort] = [await freePort(), await freePort()];
-  const args = [
-    '--import',
-    'tsx',
-    MAIN,
-    'run',
-    '--kubeconfig',
-    opts.kubeconfig,
-    `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-    ...(opts.args ?? []),
-  ];
-  const proc = startProcess(process.execPath, args, {
-    dataDir: mkdtempSync(join(tmpdir(), 'operator-')),
-    logLimit: 20_000_000,
-    ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
+  // The ports can be taken between freePort() and the operator's bind: started again on new ones then.
+  const { proc, healthPort, metricsPort } = await startOnFreePorts(2, async ([healthPort = 0, metricsPort = 0]) => {
+    const proc = startProcess(process.execPath, [
+      '--import',
+      'tsx',
+      MAIN,
+      'run',
+      '--kubeconfig',
+      opts.kubeconfig,
+      `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+      `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      ...(opts.args ?? []),
+    ], {
+      dataDir: mkdtempSync(join(tmpdir(), 'operator-')),
+      logLimit: 20_000_000,
+      ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
+    });
+    try {
+      await waitUntilReady(
+        proc,
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${healthPort}${opts.waitUntilReady === false ? '/healthz' : '/readyz'}`);
+          if (r.status !== 200) throw new Error(await r.text());
+          // Another test's operator on a port taken meanwhile answers as well: the answer must be this process's.
+          if (!ownsListeningPort(proc.child.pid, healthPort)) throw new Error(`port ${healthPort} answers, but not from this operator`);
+        },
+        'operator',
+        60_000,
+      );
+    } catch (e) {
+      await proc.stop();
+      throw e;
+    }
+    return { proc, healthPort, metricsPort };
   });
   const get = async (path: string): Promise<{ status: number; body: string }> => {
     const port = path === '/metrics' ? metricsPort : healthPort;
     const r = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: r.status, body: await r.text() };
   };
-  await waitUntilReady(
-    proc,
-    async () => {
-      const r = await get(opts.waitUntilReady === false ? '/healthz' : '/readyz');
-      if (r.status !== 200) throw new Error(r.body);
-    },
-    'operator',
-    60_000,
-  );
   return {
     process: proc,
     healthPort,
