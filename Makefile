@@ -114,6 +114,7 @@ bench: build controlplane
 	npx tsx bench/apply.bench.ts
 	npx tsx bench/operator.bench.ts
 	npx tsx bench/cli.bench.ts
+	npx tsx bench/scale.bench.ts
 
 # Mutation testing (StrykerJS, bench/mutation/stryker.config.json; bench/README.md):
 # one run per file, each report kept as bench/out/mutation/files/<file>.json, then
