@@ -11,7 +11,12 @@ UNIT_TESTS := $(sort $(shell find operator manifests e2e -name '*.test.ts' -not 
 # (fetching or installing them on first use, see e2e/databases/).
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
 # e2e tests start their own kube-apiserver + etcd (built by `make controlplane`).
-E2E_TESTS := $(sort $(shell find e2e -name '*.e2e.test.ts' 2>/dev/null))
+# The longest first: files run E2E_CONCURRENCY at a time, in this order (most of an e2e
+# file's time is waiting for a lease, a pod or a database, so 3 share 2 cores well).
+E2E_FIRST := e2e/in-cluster.e2e.test.ts e2e/faults/operator-and-database.e2e.test.ts e2e/leader-election.e2e.test.ts
+E2E_TESTS := $(filter $(wildcard $(E2E_FIRST)),$(E2E_FIRST)) $(filter-out $(E2E_FIRST),$(sort $(shell find e2e -name '*.e2e.test.ts' 2>/dev/null)))
+E2E_CONCURRENCY ?= 3
+INTEGRATION_CONCURRENCY ?= 2
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
 .PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down image node-binaries test test-unit test-integration test-e2e bench mutation demo clean
@@ -75,11 +80,11 @@ test-unit: deps
 
 test-integration: deps
 	@if [ -z "$(INTEGRATION_TESTS)" ]; then echo "no integration test files found" >&2; exit 1; fi
-	$(NODE_TEST) $(INTEGRATION_TESTS)
+	$(NODE_TEST) --test-concurrency=$(INTEGRATION_CONCURRENCY) $(INTEGRATION_TESTS)
 
 test-e2e: deps controlplane node-binaries
 	@if [ -z "$(E2E_TESTS)" ]; then echo "no e2e test files found" >&2; exit 1; fi
-	$(NODE_TEST) $(E2E_TESTS)
+	$(NODE_TEST) --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TESTS)
 
 test: lint check-generated test-unit test-integration test-e2e
 
