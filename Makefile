@@ -19,7 +19,7 @@ E2E_CONCURRENCY ?= 3
 INTEGRATION_CONCURRENCY ?= 2
 NODE_TEST := node --import tsx --test --test-reporter=tap
 
-.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down image node-binaries test test-unit test-integration test-e2e bench mutation demo clean
+.PHONY: help deps build lint typecheck generate synth helm check-generated controlplane cluster-up cluster-down image node-binaries test test-static test-unit test-integration test-e2e bench mutation demo clean
 
 help:
 	@echo "make demo    the seed walk-through (see README for what runs today)"
@@ -86,7 +86,14 @@ test-e2e: deps controlplane node-binaries
 	@if [ -z "$(E2E_TESTS)" ]; then echo "no e2e test files found" >&2; exit 1; fi
 	$(NODE_TEST) --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TESTS)
 
-test: lint check-generated test-unit test-integration test-e2e
+# The static checks, unit and integration tests (one after another) run beside the e2e files,
+# which spend most of their time waiting for leases, pods and databases; each side's output is
+# printed whole when it ends (--output-sync), the e2e side's last.
+test: deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=recurse test-static test-e2e
+
+test-static: deps
+	@$(MAKE) --no-print-directory -j1 lint check-generated test-unit test-integration
 
 # kube-apiserver, etcd, kubectl, helm, the conditions reader (kstatus + Argo CD's
 # health.lua, for e2e/conditions-readers.e2e.test.ts) and the OCI registry + oras (for

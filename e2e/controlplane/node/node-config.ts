@@ -97,7 +97,8 @@ export interface KubeletSettings {
 /**
  * The kubelet: client certificates both ways and no anonymous access; cgroup
  * v1 allowed (this kernel has no v2); eviction thresholds low enough that a
- * busy shared disk does not evict the test pods.
+ * busy shared disk does not evict the test pods; crashed containers
+ * restarted within 2 s.
  */
 export function kubeletConfig(s: KubeletSettings): string {
   return JSON.stringify(
@@ -129,6 +130,9 @@ export function kubeletConfig(s: KubeletSettings): string {
       nodeStatusReportFrequency: '10s',
       syncFrequency: '5s',
       fileCheckFrequency: '5s',
+      // Tests kill containers on purpose (leader takeover): restarted within 2 s, not after a backoff
+      // that doubles from 10 s (KubeletCrashLoopBackOffMax, beta and on since 1.35).
+      crashLoopBackOff: { maxContainerRestartPeriod: '2s' },
       logging: { verbosity: 1 },
     },
     null,
