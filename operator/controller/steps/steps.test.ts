@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { directoryFromEntries } from '../../migrate/directory';
 import { ApiError } from '../kube/api-client';
+import { apiFailureKind } from './api-failure';
 import type { ConfigMapObject, ObjectReader, SecretObject } from './object-reader';
 import { CachingObjectReader } from './config-map-cache';
 import { readDirectory } from './read-directory';
@@ -184,5 +185,14 @@ describe('CachingObjectReader', () => {
     watched = '2';
     assert.equal((await r.configMap('ns', 'm'))?.data?.['atlas.sum'], '2');
     assert.deepEqual([reads, r.hits], [2, 1]);
+  });
+});
+
+describe('apiFailureKind', () => {
+  it('only a malformed request (400, 422) is permanent; RBAC, throttling, server and connection errors pass by themselves', () => {
+    const kind = (status: number): string => apiFailureKind(new ApiError(status, 'Reason', `status ${status}`));
+    assert.deepEqual([400, 422].map(kind), ['permanent', 'permanent']);
+    assert.deepEqual([401, 403, 404, 409, 429, 500, 503].map(kind), Array(7).fill('transient'));
+    assert.equal(apiFailureKind(new Error('socket hang up')), 'transient');
   });
 });
