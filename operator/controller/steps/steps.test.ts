@@ -188,6 +188,71 @@ describe('CachingObjectReader', () => {
   });
 });
 
+describe('CachingObjectReader bounds (64 ConfigMaps, 32 MiB; none over 8 MiB kept)', () => {
+  const MiB = 1024 * 1024;
+  /** A reader whose ConfigMaps have `sizes[name]` bytes (default 1), all at version 1; counts reads per name. */
+  function sized(sizes: Record<string, number> = {}) {
+    const reads = new Map<string, number>();
+    const inner: ObjectReader = {
+      secret: () => Promise.resolve(undefined),
+      configMap: (_ns, name) => {
+        reads.set(name, (reads.get(name) ?? 0) + 1);
+        return Promise.resolve({ metadata: { resourceVersion: '1' }, data: { f: 'x'.repeat(sizes[name] ?? 1) } });
+      },
+    };
+    const r = new CachingObjectReader(inner, () => '1');
+    /** Reads `name` and says whether the API server was asked. */
+    const read = async (name: string): Promise<boolean> => {
+      const before = reads.get(name) ?? 0;
+      await r.configMap('ns', name);
+      return (reads.get(name) ?? 0) > before;
+    };
+    return { read };
+  }
+
+  it('keeps 64 ConfigMaps: a 65th evicts the oldest only', async () => {
+    const c = sized();
+    for (let i = 0; i < 65; i++) assert.equal(await c.read(`cm-${i}`), true);
+    assert.equal(await c.read('cm-1'), false, 'the second oldest is still kept');
+    assert.equal(await c.read('cm-64'), false);
+    assert.equal(await c.read('cm-0'), true, 'the oldest was evicted');
+  });
+
+  it('keeps at most 32 MiB: a 7 MiB ConfigMap past the budget evicts the oldest, only as many as needed', async () => {
+    const c = sized({ a: 7 * MiB, b: 7 * MiB, c: 7 * MiB, d: 7 * MiB, e: 7 * MiB, f: 3 * MiB });
+    for (const n of ['a', 'b', 'c', 'd']) await c.read(n); // 28 MiB
+    assert.equal(await c.read('a'), false, '28 MiB: all kept');
+    await c.read('f'); // 31 MiB
+    assert.equal(await c.read('b'), false, '31 MiB: all kept');
+    await c.read('e'); // 38 MiB: the oldest (a) goes, 31 MiB left
+    assert.equal(await c.read('b'), false);
+    assert.equal(await c.read('a'), true, 'the oldest was evicted to stay under 32 MiB');
+  });
+
+  it('never keeps a ConfigMap over 8 MiB (a quarter of the budget); one of exactly 8 MiB is kept', async () => {
+    const c = sized({ big: 8 * MiB + 1, edge: 8 * MiB });
+    await c.read('big');
+    assert.equal(await c.read('big'), true);
+    await c.read('edge');
+    assert.equal(await c.read('edge'), false);
+  });
+
+  it('counts binaryData too', async () => {
+    let reads = 0;
+    const inner: ObjectReader = {
+      secret: () => Promise.resolve(undefined),
+      configMap: () => {
+        reads++;
+        return Promise.resolve({ metadata: { resourceVersion: '1' }, binaryData: { f: 'x'.repeat(8 * MiB + 1) } });
+      },
+    };
+    const r = new CachingObjectReader(inner, () => '1');
+    await r.configMap('ns', 'bin');
+    await r.configMap('ns', 'bin');
+    assert.equal(reads, 2, 'over 8 MiB of binaryData: not kept');
+  });
+});
+
 describe('apiFailureKind', () => {
   it('only a malformed request (400, 422) is permanent; RBAC, throttling, server and connection errors pass by themselves', () => {
     const kind = (status: number): string => apiFailureKind(new ApiError(status, 'Reason', `status ${status}`));
