@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { directoryFromEntries } from '../../migrate/directory';
 import { ApiError } from '../kube/api-client';
 import { apiFailureKind } from './api-failure';
+import { ApprovalHeldError } from './approval-held';
+import type { PlanReview } from '../plan-review';
 import type { ConfigMapObject, ObjectReader, SecretObject } from './object-reader';
 import { CachingObjectReader } from './config-map-cache';
 import { readDirectory } from './read-directory';
@@ -259,5 +261,13 @@ describe('apiFailureKind', () => {
     assert.deepEqual([400, 422].map(kind), ['permanent', 'permanent']);
     assert.deepEqual([401, 403, 404, 409, 429, 500, 503].map(kind), Array(7).fill('transient'));
     assert.equal(apiFailureKind(new Error('socket hang up')), 'transient');
+  });
+});
+
+describe('ApprovalHeldError', () => {
+  it('names the plan hash and why it is held (policy Always, or destructive findings)', () => {
+    const review = { hash: 'h1' } as PlanReview;
+    assert.equal(new ApprovalHeldError(review, { kind: 'held', why: 'always' }).message, 'plan h1 waits for approval (policy Always)');
+    assert.equal(new ApprovalHeldError(review, { kind: 'held', why: 'destructive' }).message, 'plan h1 waits for approval (destructive findings)');
   });
 });
