@@ -269,9 +269,14 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     return this.on(this.dialect === 'sqlite' ? this.knex.schema : this.knex.schema.withSchema(schema));
   }
 
+  /** Whether `schema` holds the revisions table (knex's hasTable: a row of information_schema.tables). */
+  protected tableExists(schema: string): Promise<boolean> {
+    return this.schemaBuilder(schema).hasTable(REVISIONS_TABLE);
+  }
+
   async revisionsTableExists(schema: string): Promise<boolean> {
     try {
-      return await this.bounded(QueryKind.tableExists, () => this.schemaBuilder(schema).hasTable(REVISIONS_TABLE));
+      return await this.bounded(QueryKind.tableExists, () => this.tableExists(schema));
     } catch (e) {
       throw this.timeoutOr(e, () => this.queryError('checking for the revisions table', e));
     }

@@ -194,12 +194,8 @@ export class PostgresDriver extends KnexDriver<Client> {
     await this.sql(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   }
 
-  override async revisionsTableExists(schema: string): Promise<boolean> {
-    try {
-      return await this.bounded(QueryKind.tableExists, async () => (await this.sql<{ rows: unknown[] }>(TABLE_EXISTS_SQL, [schema, REVISIONS_TABLE])).rows.length > 0);
-    } catch (e) {
-      throw this.timeoutOr(e, () => this.queryError('checking for the revisions table', e));
-    }
+  protected override async tableExists(schema: string): Promise<boolean> {
+    return (await this.sql<{ rows: unknown[] }>(TABLE_EXISTS_SQL, [schema, REVISIONS_TABLE])).rows.length > 0;
   }
 
   private async schemaExists(schema: string): Promise<boolean> {
