@@ -122,6 +122,8 @@ export async function databaseDownAndBack(t: ScenarioTarget): Promise<void> {
   const server = t.server;
   // Never a silent pass: a target without a server cannot run this step, and calling it for one is a mistake.
   assert.ok(server !== undefined, `databaseDownAndBack needs a database server; ${t.namespace} has none (SQLite?)`);
+  const key = `${t.namespace}/${NAME}`;
+  const since = Date.now();
   await server.halt();
   try {
     applyConfigMap(t.cp, t.namespace, await migrationsFolder({ ...t.files, ...LATER_FILES }));
@@ -130,9 +132,21 @@ export async function databaseDownAndBack(t: ScenarioTarget): Promise<void> {
     assert.match(condition(m, 'Reconciling')?.message ?? '', /Attempt \d+ failed \(Connecting\); retrying in \d+s/);
     // The status is read with a blocking kubectl, so the operator's log lines
     // for the same attempts may still wait in the pipe: give the event loop a turn.
-    const attempts = await waitForLogTimes(t.operator, (l) => l.msg === 'reconcile failed' && l.resource === `${t.namespace}/${NAME}` && l.reason === 'Connecting', 3);
-    const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] as number));
-    assert.ok(gaps.length >= 2 && (gaps.at(-1) as number) > (gaps[0] as number), `delays grow: ${gaps.join(', ')} ms`);
+    // The backoff starts over when the inputs change (failed = 1 again), and a
+    // resync that found the database gone before the new ConfigMap was seen
+    // fails once more on its own: only the run of attempts since the last
+    // failed = 1 is the backoff under test.
+    const failures = (): LogLine[] => t.operator.logs().filter((l) => l.msg === 'reconcile failed' && l.resource === key && l.reason === 'Connecting');
+    const run = await waitForLogs(() => lastRunOfAttempts(failures()), 3);
+    const gaps = run.slice(1).map((l, i) => Date.parse(l.time) - Date.parse((run[i] as LogLine).time));
+    const story = t.operator
+      .logs()
+      .filter((l) => l.resource === key && Date.parse(l.time) >= since)
+      .map((l) => `${l.time} ${l.msg} ${JSON.stringify({ trigger: l.trigger, failed: l.failed, reason: l.reason })}`)
+      .join('\n');
+    assert.deepEqual(run.slice(0, 3).map((l) => l.failed), [1, 2, 3], `attempts counted from 1; the operator's lines for ${key}:\n${story}`);
+    assert.deepEqual(run.slice(1, 3).map((l) => l.trigger), ['retry', 'retry'], `attempts 2 and 3 are retries; the operator's lines for ${key}:\n${story}`);
+    assert.ok((gaps[1] as number) > (gaps[0] as number), `delays grow: ${gaps.join(', ')} ms; the operator's lines for ${key}:\n${story}`);
   } finally {
     await server.resume();
   }
@@ -140,12 +154,18 @@ export async function databaseDownAndBack(t: ScenarioTarget): Promise<void> {
   assert.ok((await t.tables()).includes('tags'));
 }
 
-/** Times of the operator's log lines that match, once at least `min` of them have arrived. */
-async function waitForLogTimes(operator: OperatorProcess, match: (l: LogLine) => boolean, min: number, timeoutMs = 5_000): Promise<number[]> {
+/** The attempts since the last one that counted 1 (the backoff's current run). */
+function lastRunOfAttempts(failures: readonly LogLine[]): LogLine[] {
+  const first = failures.findLastIndex((l) => l.failed === 1);
+  return first < 0 ? [] : failures.slice(first);
+}
+
+/** What `read` returns once it holds at least `min` lines (or whatever it holds at the deadline). */
+async function waitForLogs(read: () => LogLine[], min: number, timeoutMs = 5_000): Promise<LogLine[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const times = operator.logs().filter(match).map((l) => Date.parse(l.time));
-    if (times.length >= min || Date.now() > deadline) return times;
+    const lines = read();
+    if (lines.length >= min || Date.now() > deadline) return lines;
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -206,10 +206,22 @@ describe('spec.dir.oci with a real registry and oras', () => {
     await registry.oras(['push', '--artifact-type', ARTIFACT_TYPE, `${registry.host}/team/moving:v1`, `migrations:${FOLDER_TYPE}`], join(work, 'moving'));
     const second = await resolve('team/moving:v1');
     assert.notEqual(second, first);
-    m = await waitForMigration(cluster.cp, NS, 'moving', (x) => x.status?.lastAppliedVersion === '00003' && isReady(x), 30_000);
+    const pushed = Date.now();
+    // What the operator said about this resource since the push, for any failure below.
+    const story = (): string =>
+      cluster.operator
+        .logs()
+        .filter((l) => l.resource === `${NS}/moving` && Date.parse(l.time) >= pushed - 1_000)
+        .map((l) => `${l.time} ${l.msg}${l.err === undefined ? '' : `: ${JSON.stringify(l.err)}`}`)
+        .join('\n');
+    try {
+      m = await waitForMigration(cluster.cp, NS, 'moving', (x) => x.status?.lastAppliedVersion === '00003' && isReady(x), 30_000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nthe operator's lines for ${NS}/moving:\n${story()}`);
+    }
     assert.equal(m.status?.observedDirDigest, second);
     assert.equal(rows(db), 3);
-    assert.ok(cluster.operator.logs().some((l) => l.msg === 'the OCI tag names another manifest since the last reconcile' && l.resource === `${NS}/moving`));
+    assert.ok(cluster.operator.logs().some((l) => l.msg === 'the OCI tag names another manifest since the last reconcile' && l.resource === `${NS}/moving`), `the resync noticed the tag; the operator's lines for ${NS}/moving:\n${story()}`);
     assert.equal(getMigration(cluster.cp, NS, 'moving').status?.failed, 0);
   });
 });
