@@ -83,6 +83,10 @@ describe('migrate apply / status (SQLite)', () => {
     assert.equal((await run('migrate', 'apply', '--dir', p.dir)).code, ExitCode.Usage);
     assert.equal((await run('migrate', 'apply', '--url', p.url, '--dir', p.dir, '--tx-mode', 'some')).code, ExitCode.Usage);
     assert.equal((await run('migrate', 'apply', '--url', p.url, '--dir', p.dir, '--lock-timeout', 'soon')).code, ExitCode.Usage);
+    // Past what a Node timer can time (it would fire at once): refused, saying the limit.
+    const long = await run('migrate', 'apply', '--url', p.url, '--dir', p.dir, '--lock-timeout', '1000h');
+    assert.equal(long.code, ExitCode.Usage);
+    assert.match(long.err, /--lock-timeout "1000h": longer than 596h31m23\.647s, the longest wait this program can time/);
     assert.equal((await run('migrate', 'apply', '--url', p.url, '--dir', p.dir, 'x')).code, ExitCode.Usage);
     const bad = await run('migrate', 'apply', '--url', 'postgres://u:hunter22@127.0.0.1:1/db?sslmode=disable', '--dir', p.dir);
     assert.equal(bad.code, ExitCode.Failed);

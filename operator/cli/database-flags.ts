@@ -1,4 +1,5 @@
-import { parseGoDuration } from '../migrate/go-duration';
+import { LONGEST_TIMER_MS } from '../migrate/dialects/sleep';
+import { formatGoDuration, parseGoDuration } from '../migrate/go-duration';
 import { UsageError } from './io';
 
 /** Atlas's `--url`, required for commands that talk to a database. */
@@ -12,6 +13,7 @@ export function durationFlag(flag: string, value: string | undefined, fallbackMs
   if (value === undefined) return fallbackMs;
   const ms = parseGoDuration(value);
   if (ms === undefined) throw new UsageError(`--${flag} ${JSON.stringify(value)}: not a duration (e.g. 10s, 1m30s)`);
+  if (ms > LONGEST_TIMER_MS) throw new UsageError(`--${flag} ${JSON.stringify(value)}: longer than ${formatGoDuration(LONGEST_TIMER_MS * 1e6)}, the longest wait this program can time`);
   return ms;
 }
 

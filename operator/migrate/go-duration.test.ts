@@ -13,6 +13,12 @@ it('parses Go durations', () => {
   assert.equal(parseGoDuration('s'), undefined);
 });
 
+it('refuses what Go refuses as too long (past int64 nanoseconds), and accepts the longest Go allows', () => {
+  assert.equal(parseGoDuration('2562047h'), 2_562_047 * 3_600_000);
+  assert.equal(parseGoDuration('2562048h'), undefined);
+  assert.equal(parseGoDuration('99999999999999999999h'), undefined);
+});
+
 it('formats like Go Duration.String()', () => {
   assert.equal(formatGoDuration(0), '0s');
   assert.equal(formatGoDuration(999), '999ns');

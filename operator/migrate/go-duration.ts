@@ -15,7 +15,10 @@ const UNIT_NS: Readonly<Record<string, number>> = {
   h: 3600e9,
 };
 
-/** Parses `300ms`, `1.5h`, `2h45m`… into milliseconds; undefined when the text is not a duration. */
+/** Go's longest duration (int64 nanoseconds): past it `time.ParseDuration` says "invalid duration". */
+const MAX_GO_DURATION_NS = 2 ** 63 - 1;
+
+/** Parses `300ms`, `1.5h`, `2h45m`… into milliseconds; undefined when the text is not a duration (or longer than Go allows). */
 export function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0;
   const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
@@ -25,7 +28,7 @@ export function parseGoDuration(text: string): number | undefined {
     ns += Number(m[1]) * (UNIT_NS[m[2] ?? ''] ?? 0);
     at = re.lastIndex;
   }
-  if (at === 0 || at !== text.length) return undefined;
+  if (at === 0 || at !== text.length || ns > MAX_GO_DURATION_NS) return undefined;
   return ns / 1e6;
 }
 

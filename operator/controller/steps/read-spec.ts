@@ -7,6 +7,7 @@ import type { AtlasMigrationSpec } from '../../api/generated/atlasmigration-type
 import { Reason } from '../../api/reasons';
 import { validateAtlasMigration } from '../../api/validate';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../../migrate/apply';
+import { LONGEST_TIMER_MS } from '../../migrate/dialects/sleep';
 import { parseGoDuration } from '../../migrate/go-duration';
 import type { ExecOrder } from '../../migrate/planner';
 import type { TxMode } from '../../migrate/txmode';
@@ -92,7 +93,8 @@ export function readSpec(resource: { spec?: unknown }, name: string): ReadSpec {
       baseline: spec.baseline,
       execOrder: spec.execOrder ?? 'linear',
       txMode: spec.txMode ?? 'file',
-      lockTimeoutMs: parseGoDuration(spec.lockTimeout ?? '') ?? DEFAULT_LOCK_TIMEOUT_MS,
+      // Atlas accepts any Go duration; a wait past what a timer can time (about 24.8 days) waits that long.
+      lockTimeoutMs: Math.min(parseGoDuration(spec.lockTimeout ?? '') ?? DEFAULT_LOCK_TIMEOUT_MS, LONGEST_TIMER_MS),
       dryRun: spec.dryRun === true,
       backoffLimit: spec.backoffLimit ?? 20,
     },

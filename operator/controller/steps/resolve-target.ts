@@ -58,7 +58,7 @@ async function part(r: Resolution, literal: string | undefined, ref: SecretRef |
 async function fromCredentials(r: Resolution, c: NonNullable<AtlasMigrationSpec['credentials']>): Promise<string> {
   const password = await part(r, c.password, c.passwordFrom, 'password');
   if (c.password !== undefined && c.password !== '') r.secrets.push(c.password);
-  return buildDatabaseUrl({
+  return urlFromParts({
     scheme: c.scheme,
     host: (await part(r, c.host, c.hostFrom, 'host')) ?? '',
     ...optional('user', await part(r, c.user, c.userFrom, 'user')),
@@ -67,6 +67,16 @@ async function fromCredentials(r: Resolution, c: NonNullable<AtlasMigrationSpec[
     ...optional('database', c.database),
     ...optional('parameters', c.parameters === undefined ? undefined : definedValues(c.parameters)),
   });
+}
+
+/** A part that no URL can hold (a scheme with a space…) is named with the field, as a Secret that is missing is. */
+function urlFromParts(parts: Parameters<typeof buildDatabaseUrl>[0]): string {
+  try {
+    return buildDatabaseUrl(parts);
+  } catch (e) {
+    if (e instanceof DriverError) throw new StepError(Reason.ResolvingTarget, 'permanent', `spec.credentials: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 function definedValues(map: Readonly<Record<string, string | undefined>>): Record<string, string> {

@@ -10,25 +10,13 @@ import { ApiError } from '../kube/api-client';
 import { apiFailureKind } from './api-failure';
 import { ApprovalHeldError } from './approval-held';
 import type { PlanReview } from '../plan-review';
-import type { ConfigMapObject, ObjectReader, SecretObject } from './object-reader';
+import type { ConfigMapObject, ObjectReader } from './object-reader';
 import { CachingObjectReader } from './config-map-cache';
 import { readDirectory } from './read-directory';
 import { readSpec } from './read-spec';
 import { resolveTarget } from './resolve-target';
 import { StepError } from './step-error';
-
-const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-function reader(objects: { secrets?: Record<string, SecretObject>; configMaps?: Record<string, ConfigMapObject>; fail?: Error }): ObjectReader {
-  return {
-    secret: (_ns, name) => (objects.fail ? Promise.reject(objects.fail) : Promise.resolve(objects.secrets?.[name])),
-    configMap: (_ns, name) => (objects.fail ? Promise.reject(objects.fail) : Promise.resolve(objects.configMaps?.[name])),
-  };
-}
-
-function stepError(reason: string, kind: string, message: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof StepError && e.reason === reason && e.kind === kind && message.test(e.message);
-}
+import { b64, reader, stepError } from './steps.test-kit';
 
 const FILES = { '1_a.sql': 'CREATE TABLE a (id int);\n', '2_b.sql': 'CREATE TABLE b (id int);\n' };
 const SUM = directoryFromEntries(Object.entries(FILES), 'x').computedSum().format();

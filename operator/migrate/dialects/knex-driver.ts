@@ -10,6 +10,7 @@ import { scrubSecret } from './database-url';
 import { DEFAULT_QUERY_TIMEOUT_MS, type Driver, type Session, type Unlock } from './driver';
 import { ConnectError, QueryError, QueryTimeoutError, RevisionsTableError } from './errors';
 import { CountingProbe, type LintProbe, type ProbeBackend } from './lint-probe';
+import { LONGEST_TIMER_MS } from './sleep';
 import type { Revision } from './revision';
 import {
   CLOUD_IDENTIFIER_VERSION,
@@ -133,7 +134,8 @@ export abstract class KnexDriver<C = unknown> implements Driver {
           this.destroyConnection(conn);
           reject(new QueryTimeoutError(kind, ms));
         },
-        ms + (opts.extraMs ?? 0) + CLIENT_GRACE_MS,
+        // Past LONGEST_TIMER_MS a Node timer fires at once: a lock wait that long is capped there.
+        Math.min(ms + (opts.extraMs ?? 0) + CLIENT_GRACE_MS, LONGEST_TIMER_MS),
       );
     });
     try {
