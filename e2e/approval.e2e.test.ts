@@ -18,6 +18,7 @@ import { openDriver } from '../operator/migrate/dialects/registry';
 import type { DialectName } from '../operator/migrate/dialects/syntax';
 import { startTestServers, TARGET_DIALECT, type TestDatabase, type TestServers } from './databases/targets';
 import { applyConfigMap, createSecret, migrationsFolder } from './migration-scenarios';
+import { controlPlaneApi } from './controlplane/api-client';
 import { condition, failedWith, getMigration, isReady, ROOT, startOperatorCluster, waitForMigration, type MigrationObject, type OperatorCluster } from './operator-cluster';
 
 const TARGETS = ['postgres', 'mysql8'] as const;
@@ -165,8 +166,9 @@ interface KubeEvent {
   readonly involvedObject: { readonly name: string; readonly kind: string };
 }
 
-function events(ns: string, reason: string): KubeEvent[] {
-  const list = JSON.parse(cluster.cp.kubectl(['get', 'events', '-n', ns, '--field-selector', `reason=${reason}`, '-o', 'json'])) as { items: KubeEvent[] };
+async function events(ns: string, reason: string): Promise<KubeEvent[]> {
+  // A GET, not a kubectl process: until() polls this every 100 ms.
+  const list = await controlPlaneApi(cluster.cp).must<{ items: KubeEvent[] }>('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(`reason=${reason}`)}`);
   return list.items;
 }
 
@@ -236,7 +238,7 @@ for (const target of TARGETS) {
         assert.equal(m.status?.plan, undefined, 'status.plan cleared once Ready');
         assert.deepEqual(await revisions(s), [V1, V2]);
         assert.ok((await tables(s)).includes('tags'));
-        assert.deepEqual(events(s.ns, 'ApprovalPending'), []);
+        assert.deepEqual(await events(s.ns, 'ApprovalPending'), []);
       }));
 
     it('a destructive file is held: ApprovalPending, the plan and hash lint prints, one Warning event, the database untouched, still held after resyncs', () =>
@@ -265,8 +267,8 @@ for (const target of TARGETS) {
         assert.match(message, new RegExp(`^Plan ${lintHash.slice(0, 12)}… \\(1 migration file from version ${V1}\\) waits for approval \\(policy Destructive, 2 destructive findings: DS103 ${DROP_FILE}:2; DS102 ${DROP_FILE}:5\\); nothing was applied\\.`));
         assert.ok(message.includes(`${APPROVAL_ANNOTATION}=${lintHash}`), message);
 
-        await until('the ApprovalPending event', () => events(s.ns, 'ApprovalPending').length > 0);
-        const [event, ...more] = events(s.ns, 'ApprovalPending');
+        await until('the ApprovalPending event', async () => (await events(s.ns, 'ApprovalPending')).length > 0);
+        const [event, ...more] = await events(s.ns, 'ApprovalPending');
         assert.deepEqual(more, []);
         assert.equal(event?.type, 'Warning');
         assert.equal(event?.involvedObject.name, NAME);
@@ -284,7 +286,7 @@ for (const target of TARGETS) {
         assert.deepEqual(conditionTriple(after), conditionTriple(held));
         assert.equal(after.metadata.resourceVersion, at, 'an unchanged plan rewrites nothing');
         assert.deepEqual(
-          events(s.ns, 'ApprovalPending').map((e) => e.count),
+          (await events(s.ns, 'ApprovalPending')).map((e) => e.count),
           [1],
           'one event per plan',
         );
@@ -306,7 +308,7 @@ for (const target of TARGETS) {
         assert.equal((m.metadata as { annotations?: Record<string, string> }).annotations?.[APPROVAL_ANNOTATION], hash);
         assert.deepEqual(await tables(s), ['atlas_schema_revisions', 'users']);
         assert.deepEqual(await revisions(s), [V1, V2]);
-        assert.equal(events(s.ns, 'ApprovalPending').length, 1);
+        assert.equal((await events(s.ns, 'ApprovalPending')).length, 1);
       }));
 
     it('GitOps: an approval computed by lint, applied with a ConfigMap edited after it, is stale and said so; the right hash applies', () =>
@@ -327,7 +329,7 @@ for (const target of TARGETS) {
         const held = await waitForMigration(cp, s.ns, NAME, (m) => failedWith('ApprovalPending')(m) && (condition(m, 'Ready')?.message.startsWith(staleSaid) ?? false));
         assert.equal(held.status?.plan?.hash, current, 'status.plan.hash is what lint prints for the edited directory');
         assert.equal(held.status?.plan?.approved, false);
-        await until('the stale-approval event', () => events(s.ns, 'ApprovalPending').some((e) => e.message.startsWith(staleSaid)));
+        await until('the stale-approval event', async () => (await events(s.ns, 'ApprovalPending')).some((e) => e.message.startsWith(staleSaid)));
         assert.deepEqual(await revisions(s), [V1]);
 
         cp.kubectl(['annotate', 'atlasmigration', NAME, '-n', s.ns, `${APPROVAL_ANNOTATION}=${current}`, '--overwrite']);
@@ -347,7 +349,7 @@ for (const target of TARGETS) {
         await waitForMigration(cp, s.ns, NAME, readyAt(V2));
         assert.deepEqual(await tables(s), ['atlas_schema_revisions', 'users']);
         assert.deepEqual(await revisions(s), [V1, V2]);
-        assert.deepEqual(events(s.ns, 'ApprovalPending'), [], 'never held');
+        assert.deepEqual(await events(s.ns, 'ApprovalPending'), [], 'never held');
         assert.equal(logLines(s.ns, 'waiting for approval'), 0);
         const applying = await cluster.operator.waitForLog((l) => l.msg === 'applying' && l.resource === `${s.ns}/${NAME}` && l.plan === hash, 5_000);
         assert.equal(applying.approval, 'approved');

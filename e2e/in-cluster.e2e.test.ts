@@ -17,6 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { controlPlaneApi } from './controlplane/api-client';
 import { snapshotHost, type HostSnapshot } from './controlplane/node/host-state';
 import { startNodeCluster } from './controlplane/node/node';
 import { prepareNodeHost } from './controlplane/node/node-host';
@@ -60,7 +61,9 @@ function operatorPods(): Array<{ metadata: { name: string; deletionTimestamp?: s
 async function leaderPod(): Promise<string> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const holder = cluster.cp.tryKubectl(['get', 'lease', 'atlas-k8s-migrator-leader', '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']).stdout;
+    // A GET rather than a kubectl process every 50 ms: the polling must not slow the takeover it times.
+    const lease = await controlPlaneApi(cluster.cp).call<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/atlas-k8s-migrator-leader`);
+    const holder = (lease.status === 200 ? lease.body.spec?.holderIdentity : undefined) ?? '';
     const name = holder.slice(0, holder.lastIndexOf('_'));
     if (name !== '' && operatorPods().some((p) => p.metadata.name === name && p.metadata.deletionTimestamp === undefined)) return name;
     if (Date.now() > deadline) throw new Error(`no operator pod holds the lease (holder: ${JSON.stringify(holder)})`);
@@ -247,7 +250,9 @@ async function operatorPodsSettled(replicas: number): Promise<void> {
 async function takeover(from: string): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const holder = cluster.cp.tryKubectl(['get', 'lease', 'atlas-k8s-migrator-leader', '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']).stdout;
+    // A GET rather than a kubectl process every 50 ms: the polling must not slow the takeover it times.
+    const lease = await controlPlaneApi(cluster.cp).call<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/atlas-k8s-migrator-leader`);
+    const holder = (lease.status === 200 ? lease.body.spec?.holderIdentity : undefined) ?? '';
     const name = holder.slice(0, holder.lastIndexOf('_'));
     if (name !== '' && name !== from) return performance.now() - started;
     if (performance.now() - started > 60_000) throw new Error(`the lease stayed with ${from}`);

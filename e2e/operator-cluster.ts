@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { AtlasMigrationStatus } from '../operator/api/generated/atlasmigration-types';
+import { controlPlaneApi } from './controlplane/api-client';
 import { startControlPlane, type ControlPlane } from './controlplane/launcher';
 import { helm } from './controlplane/helm';
 import { startOperator, type OperatorProcess } from './operator-process';
@@ -68,12 +69,17 @@ export function condition(m: MigrationObject, type: string): { status: string; r
   return m.status?.conditions?.find((c) => c.type === type);
 }
 
+/** The resource read by a GET of its own (waits poll a lot: a kubectl process per poll cost a core between the test files). */
+export async function readMigration(cp: ControlPlane, namespace: string, name: string): Promise<MigrationObject> {
+  return controlPlaneApi(cp).must<MigrationObject>('GET', `/apis/db.atlasgo.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/atlasmigrations/${encodeURIComponent(name)}`);
+}
+
 /** Polls until `accept` holds for the resource, or fails showing its last status. */
 export async function waitForMigration(cp: ControlPlane, namespace: string, name: string, accept: (m: MigrationObject) => boolean, timeoutMs = 60_000): Promise<MigrationObject> {
   const deadline = Date.now() + timeoutMs;
   let last: MigrationObject | undefined;
   for (;;) {
-    last = getMigration(cp, namespace, name);
+    last = await readMigration(cp, namespace, name);
     if (accept(last)) return last;
     if (Date.now() > deadline) throw new Error(`${namespace}/${name} did not reach the expected state in ${timeoutMs} ms; status:\n${JSON.stringify(last.status, null, 2)}`);
     await new Promise((r) => setTimeout(r, 150));

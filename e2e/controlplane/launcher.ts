@@ -6,11 +6,11 @@
  * test process) leaves nothing running.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownsListeningPort, startOnFreePorts } from '../databases/free-port';
+import { adminApi } from './api-client';
 import { certificateKubeconfig, issue, makeCertificates, writeKubeconfig } from './certificates';
 import { startProcess, waitUntilReady, type ServerProcess } from '../databases/server-process';
 
@@ -90,28 +90,9 @@ function nodeFlags(dir: string, address: string): string[] {
     `--kubelet-certificate-authority=${join(dir, 'ca.crt')}`, '--kubelet-preferred-address-types=InternalIP'];
 }
 
-function probeReady(dir: string, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port,
-        path: '/readyz',
-        ca: readFileSync(join(dir, 'ca.crt')),
-        cert: readFileSync(join(dir, 'admin.crt')),
-        key: readFileSync(join(dir, 'admin.key')),
-        timeout: 2000,
-      },
-      (res) => {
-        res.resume();
-        if (res.statusCode === 200) resolve();
-        else reject(new Error(`readyz: ${res.statusCode}`));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('readyz timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+async function probeReady(dir: string, host: string, port: number): Promise<void> {
+  const r = await adminApi(`https://${host}:${port}`, dir, 2000).call('GET', '/readyz');
+  if (r.status !== 200) throw new Error(`readyz: ${r.status}`);
 }
 
 /** etcd on two free ports (client, peer); started again on new ones if a port was taken before etcd bound it. */

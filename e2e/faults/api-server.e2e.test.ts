@@ -45,10 +45,10 @@ import {
   snapshot,
   startWatchedOperator,
   waitForMigration,
-  type Api,
   type FaultDatabase,
   type Operator,
 } from './harness';
+import type { Api } from '../controlplane/api-client';
 
 usePrivateTmpdir();
 

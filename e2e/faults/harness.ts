@@ -1,9 +1,7 @@
 /**
  * Shared pieces of the fault e2e tests (e2e/faults/*.e2e.test.ts):
  *
- * - a small API client on the control plane's admin certificate (a GET is
- *   a few milliseconds where a kubectl process costs 100+ ms of CPU, and
- *   these tests poll a lot on two shared cores);
+ * - the control plane's API client (controlplane/api-client.ts);
  * - operators as processes, with a line-by-line view of their JSON logs
  *   (to start a kill timer the moment a run begins) and kill -9;
  * - "ledger" migrations: several files of several statements where every
@@ -15,11 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { directoryFromEntries } from '../../operator/migrate/directory';
+import { controlPlaneApi, type Api } from '../controlplane/api-client';
 import type { ControlPlane } from '../controlplane/launcher';
 import type { TestDatabaseServer } from '../databases/server-process';
 import { isReady, type MigrationObject } from '../operator-cluster';
@@ -27,64 +23,9 @@ import { startOperator, type LogLine, type OperatorProcess } from '../operator-p
 
 // ---------------------------------------------------------------- API client
 
-export interface ApiAnswer<T> {
-  readonly status: number;
-  readonly body: T;
-}
-
-export interface Api {
-  /** One request; never throws on an HTTP status (connection errors do throw). */
-  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiAnswer<T>>;
-  /** As call(), but a status ≥ 300 throws with the answer. */
-  must<T = Record<string, unknown>>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
-}
-
+/** The admin's client of `cp`'s API server. */
 export function apiFor(cp: ControlPlane): Api {
-  const tls = { ca: readFileSync(join(cp.pki, 'ca.crt')), cert: readFileSync(join(cp.pki, 'admin.crt')), key: readFileSync(join(cp.pki, 'admin.key')) };
-  const url = new URL(cp.server);
-  const call = <T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiAnswer<T>> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path,
-          method,
-          ...tls,
-          // No keep-alive: the API server is restarted by some tests, and a stale pooled socket would fail a request.
-          agent: false,
-          timeout: 10_000,
-          headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              // not JSON: kept as text
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-      req.on('error', reject);
-      req.end(payload);
-    });
-  return {
-    call,
-    must: async <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> => {
-      const r = await call<T>(method, path, body, contentType);
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    },
-  };
+  return controlPlaneApi(cp);
 }
 
 export const MIGRATIONS = (ns: string, name = ''): string => `/apis/db.atlasgo.io/v1alpha1/namespaces/${ns}/atlasmigrations${name === '' ? '' : '/' + name}`;

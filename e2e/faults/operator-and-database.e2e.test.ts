@@ -70,13 +70,13 @@ import {
   snapshot,
   startWatchedOperator,
   waitForMigration,
-  type Api,
   type FaultDatabase,
   type KillPoint,
   type LedgerMigration,
   type Operator,
   type Snapshot,
 } from './harness';
+import type { Api } from '../controlplane/api-client';
 
 usePrivateTmpdir();
 
