@@ -39,6 +39,9 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** How a request on a kept socket that the peer had closed fails. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 function transportError(url: URL, e: unknown): OciError {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const message = (e as Error).message;
@@ -63,14 +66,39 @@ export class Transport {
     this.http = new HttpAgent({ keepAlive: true, maxSockets });
   }
 
-  /** The answer's head; its body is the caller's to read or discard. */
-  send(url: URL, options: SendOptions): Promise<IncomingMessage> {
+  /**
+   * The answer's head; its body is the caller's to read or discard. A kept
+   * socket that the registry closed while it sat idle fails the request
+   * before any answer: sent again once on a new socket, as Go's client does
+   * for GET and HEAD (otherwise a resync's HEAD fails now and then).
+   */
+  async send(url: URL, options: SendOptions): Promise<IncomingMessage> {
+    const first = await this.attempt(url, options);
+    if (!('stale' in first)) return first;
+    const second = await this.attempt(url, options, true);
+    if ('stale' in second) throw second.stale;
+    return second;
+  }
+
+  private attempt(url: URL, options: SendOptions, freshSocket = false): Promise<IncomingMessage | { stale: OciError }> {
     const secure = url.protocol === 'https:';
     const request = secure ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = request(url, { method: options.method, headers: options.headers ?? {}, agent: secure ? this.https : this.http, signal: options.signal }, resolve);
+      let answered = false;
+      const onAnswer = (res: IncomingMessage): void => {
+        answered = true;
+        resolve(res);
+      };
+      // `agent: false` for the retry: a new connection, not another kept one that may be as stale.
+      const agent = freshSocket ? false : secure ? this.https : this.http;
+      const req = request(url, { method: options.method, headers: options.headers ?? {}, agent, signal: options.signal, ...(secure && freshSocket ? { ca: this.https.options.ca } : {}) }, onAnswer);
       req.setTimeout(this.idleTimeoutMs, () => req.destroy(Object.assign(new Error(`no answer for ${this.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', (e) => reject(options.signal?.aborted === true ? new OciError('Transport', `${url.host}: aborted`, true, { cause: e }) : transportError(url, e)));
+      req.on('error', (e) => {
+        if (options.signal?.aborted === true) return reject(new OciError('Transport', `${url.host}: aborted`, true, { cause: e }));
+        const error = transportError(url, e);
+        if (!answered && !freshSocket && req.reusedSocket && STALE_SOCKET_CODES.has((e as NodeJS.ErrnoException).code ?? '')) resolve({ stale: error });
+        else reject(error);
+      });
       req.end();
     });
   }
