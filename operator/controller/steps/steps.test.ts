@@ -259,3 +259,13 @@ describe('ApprovalHeldError', () => {
     assert.equal(new ApprovalHeldError(review, { kind: 'held', why: 'destructive' }).message, 'plan h1 waits for approval (destructive findings)');
   });
 });
+
+describe('StepError', () => {
+  it('starts with no secrets to scrub and as a failure inside the cluster (which a watch sees fixed)', () => {
+    const e = new StepError('ResolvingTarget', 'permanent', 'Secret "db" not found');
+    assert.deepEqual(e.secrets, []);
+    assert.equal(e.outsideCluster, false);
+    assert.equal(e.code, 'Step');
+    assert.equal(e.message, 'Secret "db" not found');
+  });
+});
