@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { programArgs } from './operator-command';
 import { APPROVAL_ANNOTATION } from '../operator/api/approval';
 import { runCaptured } from '../operator/cli/run-captured';
 import { LOCK_NAME } from '../operator/migrate/apply';
@@ -70,7 +71,7 @@ interface CliResult {
 /** The program as a process, as a person or an init container runs it; `whileRunning` acts meanwhile. */
 async function cli(args: readonly string[], whileRunning?: (stdout: () => string) => Promise<void>): Promise<CliResult> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'operator', 'cli', 'main.ts'), ...args, '--kubeconfig', cluster.cp.adminKubeconfig], {
+  const child = spawn(process.execPath, programArgs([...args, '--kubeconfig', cluster.cp.adminKubeconfig]), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

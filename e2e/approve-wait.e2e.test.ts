@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { programArgs } from './operator-command';
 import { startControlPlane, type ControlPlane } from './controlplane/launcher';
 
 const ROOT = join(__dirname, '..');
@@ -32,7 +33,7 @@ interface CliResult {
 
 /** Runs the program as a process, as an init container would; `whileRunning` acts on the cluster meanwhile. */
 async function cli(args: readonly string[], whileRunning?: (stdout: () => string) => Promise<void>): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'operator', 'cli', 'main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, programArgs(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,9 +9,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownsListeningPort, startOnFreePorts } from './databases/free-port';
+import { programArgs } from './operator-command';
 import { startProcess, waitUntilReady, type ServerProcess } from './databases/server-process';
 
-const MAIN = join(__dirname, '..', 'operator', 'cli', 'main.ts');
 
 export interface LogLine {
   readonly level: string;
@@ -61,17 +61,14 @@ function parseLogs(text: string): LogLine[] {
 export async function startOperator(opts: OperatorOptions): Promise<OperatorProcess> {
   // The ports can be taken between freePort() and the operator's bind: started again on new ones then.
   const { proc, healthPort, metricsPort } = await startOnFreePorts(2, async ([healthPort = 0, metricsPort = 0]) => {
-    const proc = startProcess(process.execPath, [
-      '--import',
-      'tsx',
-      MAIN,
+    const proc = startProcess(process.execPath, programArgs([
       'run',
       '--kubeconfig',
       opts.kubeconfig,
       `--health-probe-bind-address=127.0.0.1:${healthPort}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       ...(opts.args ?? []),
-    ], {
+    ]), {
       dataDir: mkdtempSync(join(tmpdir(), 'operator-')),
       logLimit: 20_000_000,
       ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
