@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.install-stamp
 # Explicit file lists: Node 20 does not expand globs given to --test, and a
 # run that finds no file would pass silently.
-UNIT_TESTS := $(sort $(shell find operator manifests e2e -name '*.test.ts' -not -name '*.integration.test.ts' -not -name '*.e2e.test.ts' 2>/dev/null))
+UNIT_TESTS := $(sort $(shell find operator manifests e2e bench/mutation -name '*.test.ts' -not -name '*.integration.test.ts' -not -name '*.e2e.test.ts' 2>/dev/null))
 # Integration tests start their own MySQL 8.0, MariaDB 11.4 / 10.11 and PostgreSQL 15 servers
 # (fetching or installing them on first use, see e2e/databases/).
 INTEGRATION_TESTS := $(sort $(shell find operator -name '*.integration.test.ts' 2>/dev/null))
