@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { directoryFromEntries } from '../../migrate/directory';
+import { ChecksumMismatchError } from '../../migrate/errors';
 import { ApiError } from '../kube/api-client';
 import type { ConfigMapObject } from './object-reader';
 import { readDirectory } from './read-directory';
@@ -61,6 +62,27 @@ describe('readDirectory: refusals', () => {
       readDirectory({ dir: { configMapRefs: [{ name: 'one' }, { name: 'two' }] } }, 'ns', reader({ configMaps })),
       stepError('ReadingMigrationData', 'permanent', /^checksum mismatch: L3: 2_b\.sql was edited \(atlas\.sum line 3 in ConfigMap ns\/one; the file is in ConfigMap ns\/two\); re-hash the directory \('atlas migrate hash' or 'atlas-k8s-migrator migrate hash'\) and update ConfigMap ns\/one$/),
     );
+  });
+
+  it('a file removed after hashing is named (removed), with no other place to look for it', async () => {
+    const without = { '1_a.sql': FILES['1_a.sql'] };
+    const err = await readDirectory({ dir: { configMapRef: { name: 'm' } } }, 'ns', reader({ configMaps: { m: cm({ ...without, 'atlas.sum': SUM }) } })).catch((e: unknown) => e);
+    assert.ok(stepError('ReadingMigrationData', 'permanent', /^checksum mismatch: L3: 2_b\.sql was removed \(atlas\.sum line 3 in ConfigMap ns\/m\); re-hash/)(err), String(err));
+    assert.ok(!(err as Error).message.includes('the file is in'), (err as Error).message);
+  });
+
+  it('the underlying error is kept as the cause (API read, gzip, checksum)', async () => {
+    const api = new ApiError(503, 'ServiceUnavailable', 'busy');
+    const causes = await Promise.all([
+      readDirectory({ dir: { configMapRef: { name: 'm' } } }, 'ns', reader({ fail: api })).catch((e: unknown) => (e as Error).cause),
+      readDirectory({ dir: { configMapRef: { name: 'a' } } }, 'ns', reader({ configMaps: { a: cm({}, { '1_a.sql.gz': b64('not gzip') }) } })).catch((e: unknown) => (e as Error).cause),
+      readDirectory({ dir: { local: { ...FILES, '2_b.sql': 'x', 'atlas.sum': SUM } } }, 'ns', reader({})).catch((e: unknown) => (e as Error).cause),
+    ]);
+    assert.equal(causes[0], api);
+    assert.ok(causes[1] instanceof Error && /incorrect header check/.test(causes[1].message), String(causes[1]));
+    assert.ok(causes[2] instanceof ChecksumMismatchError);
+    const missing = await readDirectory({ dir: { configMapRef: { name: 'nope' } } }, 'ns', reader({})).catch((e: unknown) => e as Error);
+    assert.equal(missing.cause, undefined, 'a refusal of our own has no cause');
   });
 
   it('an atlas.sum whose own total is wrong: the bare mismatch, and where to update it', async () => {

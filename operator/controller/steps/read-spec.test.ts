@@ -63,7 +63,9 @@ describe('readSpec: refusals name the resource and the field', () => {
     );
   });
 
-  it('credentials whose host comes from a Secret need no literal host', () => {
+  it('credentials with a literal host, or whose host comes from a Secret, are accepted', () => {
+    assert.doesNotThrow(() => readSpec({ spec: { dir: { local: {} }, credentials: { scheme: 'mysql', host: 'db', user: 'root' } } }, 'ns/m'));
+
     const spec = { dir: { local: {} }, credentials: { scheme: 'mysql', hostFrom: { secretKeyRef: { name: 'db', key: 'host' } } } };
     assert.doesNotThrow(() => readSpec({ spec }, 'ns/m'));
     assert.throws(() => readSpec({ spec: { dir: { local: {} }, credentials: { scheme: 'mysql', host: '' } } }, 'ns/m'), stepError('InvalidSpec', 'permanent', /spec\.credentials: host or hostFrom is required/));

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DriverError } from '../../migrate/dialects/errors';
 import { ApiError } from '../kube/api-client';
 import { resolveTarget } from './resolve-target';
 import { StepError } from './step-error';
@@ -42,7 +43,16 @@ describe('resolveTarget: credentials', () => {
   });
 
   it('a part no URL can hold is refused naming spec.credentials (ResolvingTarget, permanent)', async () => {
-    await assert.rejects(resolveTarget(spec({ credentials: { scheme: 'my sql', host: 'h' } }), 'ns', reader({})), stepError('ResolvingTarget', 'permanent', /^spec\.credentials: invalid URL scheme "my sql"$/));
+    const err = await resolveTarget(spec({ credentials: { scheme: 'my sql', host: 'h' } }), 'ns', reader({})).catch((e: unknown) => e);
+    assert.ok(stepError('ResolvingTarget', 'permanent', /^spec\.credentials: invalid URL scheme "my sql"$/)(err), String(err));
+    assert.ok((err as Error).cause instanceof DriverError);
+  });
+
+  it('a missing password Secret names spec.credentials.passwordFrom', async () => {
+    await assert.rejects(
+      resolveTarget(spec({ credentials: { scheme: 'mysql', host: 'h', passwordFrom: ref('pw', 'p') } }), 'ns', reader({})),
+      stepError('ResolvingTarget', 'permanent', /^Secret "pw" not found in namespace "ns" \(spec\.credentials\.passwordFrom\.secretKeyRef\)$/),
+    );
   });
 
   it('a part whose Secret is missing names that part; the values read before it stay secret', async () => {
@@ -68,6 +78,18 @@ describe('resolveTarget: url and urlFrom', () => {
     assert.equal(t.database, 'postgres://pg:5432/app');
   });
 
+  it('parts a URL leaves out are empty in the fingerprint and the database key, never a placeholder', async () => {
+    const cases = [
+      ['sqlite://file.db', 'sqlite://@file.db:/file.db?', 'sqlite://file.db:/file.db'],
+      ['postgres://pg/app', 'postgres://@pg:/app?', 'postgres://pg:/app'],
+      ['mysql://h:3306', 'mysql://@h:3306/?', 'mysql://h:3306/'],
+    ];
+    for (const [url, fingerprint, database] of cases) {
+      const t = await resolveTarget(spec({ url }), 'ns', reader({}));
+      assert.deepEqual([t.fingerprint, t.database], [fingerprint, database], url);
+    }
+  });
+
   it('two URLs that differ only in the order of their parameters have one fingerprint', async () => {
     const a = await resolveTarget(spec({ url: 'mysql://u@h:3306/d?a=1&b=2' }), 'ns', reader({}));
     const b = await resolveTarget(spec({ url: 'mysql://u@h:3306/d?b=2&a=1' }), 'ns', reader({}));
@@ -83,11 +105,14 @@ describe('resolveTarget: url and urlFrom', () => {
       resolveTarget(spec({ urlFrom: ref('db', 'url') }), 'ns', reader({ fail: new ApiError(500, 'InternalError', 'etcd is down') })),
       stepError('ResolvingTarget', 'transient', /^reading Secret "db" \(spec\.urlFrom\.secretKeyRef\): .*etcd is down/),
     );
+    const err = await resolveTarget(spec({ urlFrom: ref('db', 'url') }), 'ns', reader({ fail: new ApiError(500, 'InternalError', 'etcd is down') })).catch((e: unknown) => e);
+    assert.ok((err as Error).cause instanceof ApiError, 'the API error is kept as the cause');
   });
 
   it('a URL read from a Secret that fails to parse keeps what was read secret', async () => {
     const err = await resolveTarget(spec({ urlFrom: ref('db', 'url') }), 'ns', reader({ secrets: { db: { data: { url: b64('mysql://u:pw@h:99999/d') } } } })).catch((e: unknown) => e);
     assert.ok(err instanceof StepError && err.reason === 'ResolvingTarget' && err.kind === 'permanent', String(err));
+    assert.ok(err.cause instanceof DriverError, 'the parser\'s error is kept as the cause');
     assert.deepEqual(err.secrets, ['mysql://u:pw@h:99999/d']);
   });
 });
