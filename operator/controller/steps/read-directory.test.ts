@@ -81,7 +81,10 @@ describe('readDirectory: refusals', () => {
     assert.equal(causes[0], api);
     assert.ok(causes[1] instanceof Error && /incorrect header check/.test(causes[1].message), String(causes[1]));
     assert.ok(causes[2] instanceof ChecksumMismatchError);
-    const missing = await readDirectory({ dir: { configMapRef: { name: 'nope' } } }, 'ns', reader({})).catch((e: unknown) => e as Error);
+    const missing = await readDirectory({ dir: { configMapRef: { name: 'nope' } } }, 'ns', reader({})).then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e as Error,
+    );
     assert.equal(missing.cause, undefined, 'a refusal of our own has no cause');
   });
 
