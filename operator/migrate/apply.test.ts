@@ -385,3 +385,102 @@ describe('apply: statements that are not UTF-8', () => {
     assert.deepEqual(d.only('execute'), ['execute S1a;', "execute INSERT INTO t VALUES ('café ✓ 🚀');"]);
   });
 });
+
+describe('apply: the first run on a database (clean check, baseline) and what the result says', () => {
+  it('takes Atlas\'s lock, atlas_migrate_execute', async () => {
+    const d = new FakeDriver(true);
+    await apply(d, directory(1), OPTS);
+    assert.deepEqual(d.only('lock'), ['lock atlas_migrate_execute']);
+  });
+
+  it('checks the database is clean only on a first run without allowDirty or baseline', async () => {
+    const fresh = new FakeDriver(true);
+    await apply(fresh, directory(1), OPTS);
+    assert.deepEqual(fresh.only('checkClean'), ['checkClean']);
+    const dirtyAllowed = new FakeDriver(true);
+    await apply(dirtyAllowed, directory(1), { ...OPTS, allowDirty: true });
+    assert.deepEqual(dirtyAllowed.only('checkClean'), []);
+    const again = new FakeDriver(true);
+    await apply(again, directory(1), OPTS);
+    await apply(again, directory(2), OPTS);
+    assert.deepEqual(again.only('checkClean'), ['checkClean'], 'not on the second run, which has history');
+  });
+
+  it('a baseline: written as its own revision before the later files, with no clean check; not written in a dry run', async () => {
+    const d = new FakeDriver(true);
+    const events: string[] = [];
+    const result = await apply(d, directory(3), { ...OPTS, baseline: '1', onEvent: (e) => e.type === 'baseline' && events.push(`baseline ${e.version}`) });
+    assert.deepEqual(d.only('checkClean'), []);
+    assert.equal(d.revisions.get('1')?.type, 1, 'a baseline revision (type 1)');
+    assert.deepEqual(d.only('execute'), ['execute S2a;', 'execute S2b;', 'execute S3a;', 'execute S3b;']);
+    assert.deepEqual(events, ['baseline 1']);
+    assert.equal(result.baseline, '1');
+    const dry = new FakeDriver(true);
+    await apply(dry, directory(3), { ...OPTS, baseline: '1', dryRun: true });
+    assert.deepEqual(dry.only('write', 'execute'), []);
+  });
+
+  it('a dry run on a database with history creates nothing and begins no transaction', async () => {
+    const d = new FakeDriver(true);
+    await apply(d, directory(1), OPTS);
+    d.calls.length = 0;
+    const result = await apply(d, directory(2), { ...OPTS, dryRun: true });
+    assert.deepEqual(d.only('ensureRevisionsTable', 'begin', 'commit', 'execute', 'write'), []);
+    assert.equal(result.dryRun, true);
+    assert.equal(result.target, '2');
+  });
+
+  it('the result names the last revision before the run and how many there were; a real run is not a dry run', async () => {
+    const d = new FakeDriver(true);
+    const first = await apply(d, directory(2), OPTS);
+    assert.equal(first.lastRevision, undefined);
+    assert.equal(first.appliedBefore, 0);
+    assert.equal(first.dryRun, false);
+    const second = await apply(d, directory(3), OPTS);
+    assert.equal(second.lastRevision?.version, '2');
+    assert.equal(second.appliedBefore, 2);
+    assert.equal(second.current, '2');
+  });
+
+  it('on transactional DDL inside a transaction only the file\'s final revision is written; statement by statement otherwise', async () => {
+    const inTx = new FakeDriver(true);
+    await apply(inTx, directory(1), OPTS);
+    assert.deepEqual(inTx.only('write'), ['write 1 2/2']);
+    const noTx = new FakeDriver(true);
+    await apply(noTx, directory(1), { ...OPTS, txMode: 'none' });
+    assert.deepEqual(noTx.only('write'), ['write 1 0/2', 'write 1 1/2', 'write 1 2/2', 'write 1 2/2']);
+    const mysqlLike = new FakeDriver(false);
+    await apply(mysqlLike, directory(1), OPTS);
+    assert.deepEqual(mysqlLike.only('write'), ['write 1 0/2', 'write 1 1/2', 'write 1 2/2', 'write 1 2/2']);
+    const all = new FakeDriver(true);
+    await apply(all, directory(2), { ...OPTS, txMode: 'all' });
+    assert.deepEqual(all.only('write'), ['write 1 2/2', 'write 2 2/2']);
+  });
+
+  it('times are elapsed times: the lock wait and each file\'s duration are small and not negative', async () => {
+    const d = new FakeDriver(true, { execute: (sql) => (sql === 'S2b;' ? new Error('boom') : undefined) });
+    const times: number[] = [];
+    await apply(d, directory(2), {
+      ...OPTS,
+      onEvent: (e) => {
+        if (e.type === 'lock-acquired') times.push(e.waitedMs);
+        if (e.type === 'file-done' || e.type === 'file-failed') times.push(e.durationMs);
+      },
+    }).catch(() => undefined);
+    assert.equal(times.length, 3);
+    assert.ok(times.every((t) => t >= 0 && t < 10_000), times.join(', '));
+  });
+
+  it('an aborted signal before the start says so', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    await assert.rejects(apply(new FakeDriver(true), directory(1), { ...OPTS, signal: abort.signal }), (e: unknown) => e instanceof CancelledError && e.message === 'migration cancelled before it started');
+  });
+
+  it('a byte that is not UTF-8 on a later line of a statement: its own line and column', async () => {
+    const files = [['1_bad.sql', Buffer.concat([Buffer.from('INSERT INTO t\nVALUES (\'a'), Buffer.from([0x80]), Buffer.from('b\');\n')])] as const];
+    const withoutSum = directoryFromEntries(files, 'test');
+    const dir = directoryFromEntries([...files, ['atlas.sum', withoutSum.computedSum().format()]], 'test');
+    await assert.rejects(apply(new FakeDriver(true), dir, OPTS), /"1_bad\.sql": 2:11: statement 1 is not valid UTF-8 \(byte 0x80\)/);
+  });
+});
