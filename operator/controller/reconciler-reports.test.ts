@@ -89,6 +89,8 @@ describe('reconciler: what it reports', () => {
     assert.equal(await valueOf(h.metrics.reconciles, { result: 'unchanged' }), 2);
     assert.equal((await timed(h.metrics.migrationSeconds, { result: 'applied' })).count, 1);
     assert.equal(h.events.length, 1);
+    assert.equal(await valueOf(h.metrics.reconciles, { result: 'applied' }), 1, 'not counted as applied');
+    assert.equal(c.withMessage('applied').length, 1, 'no "applied" line for a run that applied nothing');
 
     // One more file: from version 2, said in the singular.
     h.cluster.edit((spec) => ({ ...spec, dir: { local: localDir({ ...SAFE, '3_c.sql': 'CREATE TABLE c (id int);\n' }) } }));
