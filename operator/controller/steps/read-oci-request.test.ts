@@ -28,9 +28,9 @@ PAnMKH8TnSAH+DQXzAIgFNAjFTgTWFofPgmePJErfw17z4+rbQy74vxH4u+DPYA=
 `;
 const REF = 'registry.example:5000/team/m:v1';
 
-function dockerConfig(username: string, password: string, type: string | undefined = DOCKER_CONFIG_JSON): SecretObject {
+function dockerConfig(username: string, password: string, type: string | null = DOCKER_CONFIG_JSON): SecretObject {
   const data = { '.dockerconfigjson': b64(JSON.stringify({ auths: { 'registry.example:5000': { auth: b64(`${username}:${password}`) } } })) };
-  return type === undefined ? { data } : { type, data };
+  return type === null ? { data } : { type, data };
 }
 
 const oci = (over: Partial<OciSpec> = {}): OciSpec => ({ ref: REF, ...over });
@@ -84,7 +84,7 @@ describe('pullRequest: what a pull carries', () => {
   });
 
   it('a pull Secret without a type (some stand-ins) is read; an empty password is not a secret', async () => {
-    const { request, secrets } = await pullRequest(oci({ pullSecret: { name: 'pull' } }), 'ns', reader({ secrets: { pull: dockerConfig('anon', '', undefined) } }));
+    const { request, secrets } = await pullRequest(oci({ pullSecret: { name: 'pull' } }), 'ns', reader({ secrets: { pull: dockerConfig('anon', '', null) } }));
     assert.deepEqual(request.credentials, { username: 'anon', password: '' });
     assert.deepEqual(secrets, []);
   });
