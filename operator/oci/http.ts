@@ -84,19 +84,15 @@ export class Transport {
     const secure = url.protocol === 'https:';
     const request = secure ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      let answered = false;
-      const onAnswer = (res: IncomingMessage): void => {
-        answered = true;
-        resolve(res);
-      };
       // `agent: false` for the retry: a new connection, not another kept one that may be as stale.
       const agent = freshSocket ? false : secure ? this.https : this.http;
-      const req = request(url, { method: options.method, headers: options.headers ?? {}, agent, signal: options.signal, ...(secure && freshSocket ? { ca: this.https.options.ca } : {}) }, onAnswer);
+      const req = request(url, { method: options.method, headers: options.headers ?? {}, agent, signal: options.signal, ...(secure && freshSocket ? { ca: this.https.options.ca } : {}) }, resolve);
       req.setTimeout(this.idleTimeoutMs, () => req.destroy(Object.assign(new Error(`no answer for ${this.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => {
         if (options.signal?.aborted === true) return reject(new OciError('Transport', `${url.host}: aborted`, true, { cause: e }));
         const error = transportError(url, e);
-        if (!answered && !freshSocket && req.reusedSocket && STALE_SOCKET_CODES.has((e as NodeJS.ErrnoException).code ?? '')) resolve({ stale: error });
+        // (An error after the answer settles nothing: the promise already resolved with it.)
+        if (!freshSocket && req.reusedSocket && STALE_SOCKET_CODES.has((e as NodeJS.ErrnoException).code ?? '')) resolve({ stale: error });
         else reject(error);
       });
       req.end();

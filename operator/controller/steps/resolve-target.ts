@@ -71,12 +71,7 @@ async function fromCredentials(r: Resolution, c: NonNullable<AtlasMigrationSpec[
 
 /** A part that no URL can hold (a scheme with a space…) is named with the field, as a Secret that is missing is. */
 function urlFromParts(parts: Parameters<typeof buildDatabaseUrl>[0]): string {
-  try {
-    return buildDatabaseUrl(parts);
-  } catch (e) {
-    if (e instanceof DriverError) throw new StepError(Reason.ResolvingTarget, 'permanent', `spec.credentials: ${e.message}`, { cause: e });
-    throw e;
-  }
+  return asTargetError(() => buildDatabaseUrl(parts), 'spec.credentials: ');
 }
 
 function definedValues(map: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -115,10 +110,15 @@ export async function resolveTarget(spec: AtlasMigrationSpec, namespace: string,
 }
 
 function parseTarget(url: string): DatabaseUrl {
+  return asTargetError(() => parseDatabaseUrl(url));
+}
+
+/** A driver's refusal of a URL (or its parts) as this step's permanent ResolvingTarget, its message after `prefix`. */
+function asTargetError<T>(run: () => T, prefix = ''): T {
   try {
-    return parseDatabaseUrl(url);
+    return run();
   } catch (e) {
-    if (e instanceof DriverError) throw new StepError(Reason.ResolvingTarget, 'permanent', e.message, { cause: e });
+    if (e instanceof DriverError) throw new StepError(Reason.ResolvingTarget, 'permanent', `${prefix}${e.message}`, { cause: e });
     throw e;
   }
 }
