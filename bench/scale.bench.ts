@@ -23,8 +23,8 @@
  *       [--memory-runs 5] [--builds baseline=<commit>,…] [--variants name=flags|ENV=v flags,…]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -50,6 +50,10 @@ const { values } = parseArgs({
     /** Node flags and environment of this build to compare, name=words (VAR=value words are environment). */
     variants: { type: 'string', default: 'no flags=' },
     'ready-timeout': { type: 'string', default: '900' },
+    /** Earlier commits whose operator also runs the curve, name=commit (after this tree's, each size): a baseline from the same run. */
+    'curve-builds': { type: 'string', default: '' },
+    /** Skip the resync measurement (quicker curve runs while comparing builds). */
+    'no-resync': { type: 'boolean', default: false },
   },
 });
 const SIZES = values.sizes.split(',').filter((s) => s !== '').map(Number);
@@ -79,6 +83,37 @@ function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** CPU (ms) used so far by the machine's processes of one kind, exited children included (a postmaster's backends). */
+function cpuByKind(): Record<'apiserver' | 'etcd' | 'postgres' | 'machine', number> {
+  const out = { apiserver: 0, etcd: 0, postgres: 0, machine: 0 };
+  const tick = 1000 / 100;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime: fields 14-17 of stat (11-14 after the name).
+      const own = (Number(f[11]) + Number(f[12])) * tick;
+      const children = (Number(f[13]) + Number(f[14])) * tick;
+      if (comm === 'kube-apiserver') out.apiserver += own;
+      else if (comm === 'etcd') out.etcd += own;
+      else if (comm === 'postgres') out.postgres += own + children;
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
+  // user, nice, system, (idle, iowait excluded), irq, softirq, steal.
+  out.machine = ((cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0)) * tick;
+  return out;
+}
+
+function cpuShares(before: ReturnType<typeof cpuByKind>, after: ReturnType<typeof cpuByKind>, operatorMs: number, wallMs: number, n: number): string {
+  const per = (k: keyof typeof before): string => `${((after[k] - before[k]) / n).toFixed(1)}`;
+  const cores = (after.machine - before.machine) / wallMs;
+  return `machine busy ${cores.toFixed(2)} of ${cpus().length} cores; CPU ms per resource: operator ${(operatorMs / n).toFixed(1)}, kube-apiserver ${per('apiserver')}, etcd ${per('etcd')}, postgres ${per('postgres')}, all ${per('machine')}`;
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
@@ -187,9 +222,9 @@ async function prepare(client: KubeClient, pg: TestDatabaseServer, admin: Client
   await client.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
   await client.json({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'migrations' }, data: files } });
   const ids = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < n; i += 500) await admin.query(ids.slice(i, i + 500).map((j) => `CREATE SCHEMA ${ns.replace('-', '_')}_${j};`).join('\n'));
+  for (let i = 0; i < n; i += 500) await admin.query(ids.slice(i, i + 500).map((j) => `CREATE SCHEMA ${ns.replaceAll('-', '_')}_${j};`).join('\n'));
   await pool(ids, 50, async (i) => {
-    const url = pg.urlFor(DATABASE, `sslmode=disable&search_path=${ns.replace('-', '_')}_${i}`);
+    const url = pg.urlFor(DATABASE, `sslmode=disable&search_path=${ns.replaceAll('-', '_')}_${i}`);
     await client.json({ method: 'POST', path: `/api/v1/namespaces/${ns}/secrets`, body: { metadata: { name: `db-${i}` }, stringData: { url } } });
   });
 }
@@ -243,19 +278,19 @@ async function settle(op: Operator, quietMs: number): Promise<void> {
 // ---------------------------------------------------------------- 1. the curve
 
 interface SizeResult {
+  readonly build: string;
   readonly n: number;
   readonly readyMs: number;
   readonly line: string;
 }
 
 // eslint-disable-next-line max-params
-async function size(cp: ControlPlane, client: KubeClient, pg: TestDatabaseServer, db: { admin: Client; sampler: Client }, n: number, resyncS: number): Promise<SizeResult> {
+async function size(cp: ControlPlane, client: KubeClient, pg: TestDatabaseServer, db: { admin: Client; sampler: Client }, n: number, resyncS: number, build: OperatorBuild = THIS_BUILD, ns = `scale-${n}`): Promise<SizeResult> {
   const { admin, sampler } = db;
-  const ns = `scale-${n}`;
   const p0 = performance.now();
   await prepare(client, pg, admin, ns, n);
   const prepared = performance.now() - p0;
-  const op = await startOperator(cp, THIS_BUILD, ns, resyncS);
+  const op = await startOperator(cp, build, ns, resyncS);
   try {
     const startRss = procKb(op.pid, 'VmRSS');
     const counter = readyCounter(client, ns);
@@ -263,10 +298,12 @@ async function size(cp: ControlPlane, client: KubeClient, pg: TestDatabaseServer
     writeFileSync(`/proc/${op.pid}/clear_refs`, '5'); // resets the peak RSS (VmHWM)
     const [api0, cpu0] = [apiByVerb(await op.metrics()), cpuMs(op.pid)];
     const connections = connectionSampler(sampler);
+    const machine0 = cpuByKind();
     const t0 = performance.now();
     await pool(Array.from({ length: n }, (_, i) => i), 100, async (i) => void (await client.json({ method: 'POST', path: resourcePath({ ...AM, namespace: ns }), body: migration(ns, i) })));
     const created = performance.now();
     const t1 = await counter.all(n, READY_TIMEOUT_MS);
+    const machine1 = cpuByKind();
     const [peak, cpu1, api1, maxConnections] = [procKb(op.pid, 'VmHWM'), cpuMs(op.pid), apiByVerb(await op.metrics()), await connections.stop()];
     await counter.watch.stop();
     await settle(op, 5000);
@@ -276,13 +313,16 @@ async function size(cp: ControlPlane, client: KubeClient, pg: TestDatabaseServer
     const heap = sumMetric(settled, /^nodejs_heap_size_used_bytes (\d+)$/) / 1048576;
     const runs = sumMetric(settled, /^atlas_migrator_migration_duration_seconds_count\{result="applied"\} (\d+)$/);
     const runSeconds = sumMetric(settled, /^atlas_migrator_migration_duration_seconds_sum\{result="applied"\} ([\d.e+-]+)$/);
-    const resync = await oneResync(op, db, n, created);
+    // An earlier build is the baseline of the time to Ready; its resync is not measured.
+    const resync = values['no-resync'] || build !== THIS_BUILD ? 'resync not measured' : await oneResync(op, db, n, created);
     return {
+      build: build.name,
       n,
       readyMs: t1 - t0,
       line:
-        `${n} AtlasMigrations (schema per tenant, one PostgreSQL server; prepared in ${(prepared / 1000).toFixed(0)} s): created in ${((created - t0) / 1000).toFixed(1)} s, all Ready in ${((t1 - t0) / 1000).toFixed(1)} s\n` +
+        `[${build.name}] ${n} AtlasMigrations (schema per tenant, one PostgreSQL server; prepared in ${(prepared / 1000).toFixed(0)} s): created in ${((created - t0) / 1000).toFixed(1)} s, all Ready in ${((t1 - t0) / 1000).toFixed(1)} s\n` +
         `  operator: RSS at start ${mb(startRss)} MB, peak ${mb(peak)} MB, idle ${mb(idle)} MB (heap used ${heap.toFixed(0)} MB); CPU ${((cpu1 - cpu0) / 1000).toFixed(1)} s (${((cpu1 - cpu0) / n).toFixed(2)} ms per resource)\n` +
+        `  ${cpuShares(machine0, machine1, cpu1 - cpu0, t1 - t0, n)}\n` +
         `  API requests until all Ready: ${verbDelta(api0, api1)}; PostgreSQL connections open at most: ${maxConnections}; migrate runs ${runs}, ${((runSeconds / Math.max(runs, 1)) * 1000).toFixed(0)} ms each on average (one at a time: one database)\n` +
         `  ${resync}`,
     };
@@ -408,13 +448,22 @@ async function main(): Promise<void> {
     await sampler.connect();
     const client = adminClient(cp);
     const curve: SizeResult[] = [];
+    const baselines = values['curve-builds'].split(',').filter((x) => x !== '').map((spec): OperatorBuild => {
+      const [name = spec, commit = spec] = spec.split('=');
+      return { name, dist: buildAt(commit), flags: NODE_FLAGS, env: {} };
+    });
     for (const [i, n] of SIZES.entries()) {
-      const r = await size(cp, client, pg, { admin, sampler }, n, resyncOf(i));
-      console.log(r.line);
-      curve.push(r);
+      for (const [j, build] of [THIS_BUILD, ...baselines].entries()) {
+        const r = await size(cp, client, pg, { admin, sampler }, n, resyncOf(i), build, j === 0 ? `scale-${n}` : `scale-${n}-b${j}`);
+        console.log(r.line);
+        curve.push(r);
+      }
     }
     const first = curve[0];
-    if (first !== undefined) console.log(`curve (all Ready): ${curve.map((r) => `${r.n}: ${(r.readyMs / 1000).toFixed(1)} s (${(r.readyMs / r.n).toFixed(1)} ms per resource)`).join('; ')}`);
+    for (const build of [THIS_BUILD, ...baselines]) {
+      const mine = curve.filter((r) => r.build === build.name);
+      console.log(`curve, ${build.name} (all Ready): ${mine.map((r) => `${r.n}: ${(r.readyMs / 1000).toFixed(1)} s (${(r.readyMs / r.n).toFixed(1)} ms per resource)`).join('; ')}`);
+    }
     if (MEMORY_RUNS > 0 && first !== undefined) console.log(await memorySteps(cp, `scale-${first.n}`, first.n));
     await admin.end();
     await sampler.end();

@@ -186,7 +186,7 @@ export function createMetrics(sources: GaugeSources, options: MetricsOptions = {
     });
   gauge('workqueue_depth', 'Resources waiting to be reconciled.', sources.queueDepth);
   const queueSeconds = new Histogram({ name: `${p}workqueue_queue_duration_seconds`, help: 'Time a resource waited in the work queue, from add to the start of its reconcile, in seconds.', buckets: [...DURATION_BUCKETS], registers });
-  gauge('reconciles_active', 'Reconciles running now.', sources.activeReconciles);
+  gauge('reconciles_active', 'Reconciles in progress now, those waiting for their database turn without a worker included.', sources.activeReconciles);
   gauge('resources', 'AtlasMigrations watched.', sources.resources);
   const leader = new Gauge({ name: `${p}leader`, help: '1 while this replica is the leader (runs reconciles), else 0.', registers });
   leader.set(0);

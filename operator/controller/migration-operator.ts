@@ -13,6 +13,7 @@ import Operator, { ResourceEventType, type ResourceEvent, type ResourceMeta } fr
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL } from '../api/atlasmigration-schema';
 import { openDriver } from '../migrate/dialects/registry';
+import { SessionCache } from '../migrate/dialects/session-cache';
 import { OciPuller } from '../oci/puller';
 import { PROGRAM_NAME, PROGRAM_VERSION } from '../version';
 import { EventRecorder } from './event-recorder';
@@ -91,6 +92,8 @@ export class MigrationOperator extends Operator {
   private readonly stopping = new AbortController();
   /** Aborted when this replica loses the Lease: running migrations stop between statements, as on shutdown. */
   private readonly leadership = new AbortController();
+  /** PostgreSQL sessions kept between runs with the same credentials (many tenant schemas on one server log in once). */
+  private readonly sessions = new SessionCache<object>();
   private readonly elector: LeaderElector | undefined;
   /** Each resource once per resync period, at its own offset in it (resync-schedule.ts). */
   private readonly resyncs: ResyncSchedule;
@@ -140,7 +143,8 @@ export class MigrationOperator extends Operator {
       reader: new CachingObjectReader(new CoreObjectReader(this.client), (ns, name) => this.refVersion(refKey('ConfigMap', ns, name))),
       status: new StatusWriter(resources),
       events: new EventRecorder(this.client, log),
-      openDriver: (url) => openDriver(url, settings.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: settings.queryTimeoutMs }),
+      openDriver: (url, { reuseSessions }) =>
+        openDriver(url, { ...(settings.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: settings.queryTimeoutMs }), ...(reuseSessions ? { sessions: this.sessions } : {}) }),
       linter: migrateLint,
       log,
       scrubber,
@@ -148,6 +152,8 @@ export class MigrationOperator extends Operator {
       // A reconcile whose database is busy gives its worker back and comes back here when its turn comes,
       // at the head of the queue: the database is kept for it meanwhile.
       wake: (key, trigger) => this.queue.addFirst(key, trigger),
+      // The resource whose turn is next connects, then waits for the run ahead without a worker.
+      park: (wait) => this.queue.parked(wait),
       metrics: this.metrics,
       index: this.index,
       // spec.dir.oci: pulled directories cached by manifest digest (256 MiB at most).
@@ -204,7 +210,7 @@ export class MigrationOperator extends Operator {
     this.reportLeader(false);
     this.leadership.abort(new Error('leadership lost'));
     this.log.error({ running: this.queue.active }, 'leadership lost: no reconcile starts; running migrations stop between statements; exiting');
-    void this.queue.shutdown();
+    void this.queue.shutdown().then(() => this.sessions.closeAll());
     this.markLost();
   }
 
@@ -352,6 +358,7 @@ export class MigrationOperator extends Operator {
     // The leader keeps renewing until they have, and releases only then.
     const drained = this.queue.shutdown().then(() => this.elector?.stop());
     await Promise.all([drained, ...[...this.watches.values()].map((w) => w.stop())]);
+    this.sessions.closeAll();
     this.reportLeader(false);
     this.client.close();
   }

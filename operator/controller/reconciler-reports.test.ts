@@ -346,20 +346,67 @@ describe('reconciler: what it reports', () => {
     });
   });
 
-  it('a database busy with another run: the reconcile gives its worker back, logs why, and is woken when its turn comes', async () => {
-    const c = capturedLog();
-    const h = harness('busy', {}, { files: SAFE });
+  it('kept sessions: a run may take one unless its files may reset a session parameter to its default; a resync check may', async () => {
+    const seen: [string, boolean][] = [];
+    for (const [name, files] of [
+      ['plain', SAFE],
+      // SQLite has no RESET: the word in a comment counts all the same (the test errs on the safe side).
+      ['resets', { ...SAFE, '3_c.sql': '-- no RESET of anything\nCREATE TABLE c (id int);\n' }],
+    ] as const) {
+      const h = harness(`sessions-${name}`, {}, { files });
+      const r = new Reconciler({ ...h.deps, openDriver: (url, o) => (seen.push([name, o.reuseSessions]), h.deps.openDriver(url, o)) });
+      h.reconciler = r;
+      await h.reconcile('change');
+      assert.equal(ready(h)?.status, 'True', name);
+      await h.reconcile('resync');
+    }
+    assert.deepEqual(seen, [['plain', true], ['plain', true], ['resets', false], ['resets', true]], 'run, then resync check, for each');
+  });
+
+  /** A run holding the database (released by hand) and, when `onDeck`, a first waiter already on deck (it runs at once after). */
+  async function busyDatabase(h: Harness, onDeck: boolean) {
     const target = await resolveTarget(h.cluster.object.spec as AtlasMigrationSpec, 'ns', h.deps.reader);
     let release: () => void = () => undefined;
     const busy = h.deps.databases.run(target.database, () => new Promise<void>((resolve) => (release = resolve)));
+    const first = onDeck ? h.deps.databases.tryRun(target.database, { holder: 'ns/first', wake: () => undefined, prepare: () => Promise.resolve(), run: () => Promise.resolve() }) : undefined;
+    return { target, release: async () => (release(), await busy, await first) };
+  }
+
+  it('the first to find its database busy logs in while the run ahead goes on, parks without a worker, and runs the moment the database is free', async () => {
+    const h = harness('busy-first', {}, { files: SAFE });
+    const db = await busyDatabase(h, false);
+    const pings: string[] = [];
+    const parks: string[] = [];
+    const r = new Reconciler({
+      ...h.deps,
+      openDriver: (url, o) => {
+        const d = h.deps.openDriver(url, o);
+        return new Proxy(d, { get: (t, prop) => (prop === 'ping' ? () => (pings.push('ping'), t.ping()) : (Reflect.get(t, prop) as unknown)) });
+      },
+      wake: () => assert.fail('the first waiter is not woken: it waits here'),
+      park: async (wait) => (parks.push('parked'), wait),
+    });
+    let done = false;
+    const reconciled = r.reconcile(KEY, 'change').then((x) => ((done = true), x));
+    for (let i = 0; i < 50 && parks.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([pings, parks, h.calls, done], [['ping'], ['parked'], [], false], 'logged in and parked; no lock, nothing run');
+    await db.release();
+    assert.deepEqual(await reconciled, {});
+    assert.equal(ready(h)?.status, 'True');
+    assert.equal(h.calls[0], 'lock');
+  });
+
+  it('a later one gives its worker back, logs why, and is woken when its turn comes', async () => {
+    const c = capturedLog();
+    const h = harness('busy', {}, { files: SAFE });
+    const db = await busyDatabase(h, true);
     let woken: (k: [string, Trigger]) => void = () => undefined;
     const wakeUp = new Promise<[string, Trigger]>((resolve) => (woken = resolve));
     const r = new Reconciler({ ...h.deps, log: c.log, wake: (key, trigger) => woken([key, trigger]) });
     assert.deepEqual(await r.reconcile(KEY, 'retry'), {});
     assert.deepEqual(h.calls, [], 'the database is not touched');
     assert.deepEqual(c.withMessage('another run on the same database: waiting for it, without a worker'), [{ resource: KEY, target: h.url }]);
-    release();
-    await busy;
+    await db.release();
     assert.deepEqual(await wakeUp, [KEY, 'retry']);
     await r.reconcile(KEY, 'retry');
     assert.equal(ready(h)?.status, 'True');
@@ -367,22 +414,20 @@ describe('reconciler: what it reports', () => {
 
   it('a turn on the database kept for a resource that no longer needs it passes to the next one waiting', { timeout: 10_000 }, async () => {
     const h = harness('busy-then-deleted', {}, { files: SAFE });
-    const target = await resolveTarget(h.cluster.object.spec as AtlasMigrationSpec, 'ns', h.deps.reader);
-    let release: () => void = () => undefined;
-    const busy = h.deps.databases.run(target.database, () => new Promise<void>((resolve) => (release = resolve)));
+    const db = await busyDatabase(h, true);
     let keyWoken: () => void = () => undefined;
     const keyWakeUp = new Promise<void>((resolve) => (keyWoken = resolve));
     const r = new Reconciler({ ...h.deps, wake: () => keyWoken() });
     await r.reconcile(KEY, 'retry');
     let otherWoken: () => void = () => undefined;
     const otherWakeUp = new Promise<void>((resolve) => (otherWoken = resolve));
-    assert.equal((await h.deps.databases.tryRun(target.database, 'ns/other', () => Promise.resolve(), () => otherWoken())).ran, false);
-    release();
-    await busy;
-    await keyWakeUp; // the turn is kept for ns/app, the first to wait
+    const other = (run: () => Promise<string>, wake: () => void) => h.deps.databases.tryRun(db.target.database, { holder: 'ns/other', wake, prepare: () => Promise.resolve(), run });
+    assert.equal((await other(() => Promise.resolve('ran'), () => otherWoken())).ran, false);
+    await db.release();
+    await keyWakeUp; // the turn is kept for ns/app, the first in line
     h.cluster.gone = true;
     assert.deepEqual(await r.reconcile(KEY, 'retry'), {});
     await otherWakeUp; // passed on when ns/app's attempt ended without it (never, if it were kept)
-    assert.equal((await h.deps.databases.tryRun(target.database, 'ns/other', () => Promise.resolve('ran'), () => undefined)).ran, true);
+    assert.equal((await other(() => Promise.resolve('ran'), () => undefined)).ran, true);
   });
 });

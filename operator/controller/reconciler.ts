@@ -11,6 +11,7 @@ import { CONDITION_TYPES, Reason } from '../api/reasons';
 import type { ApplyResult, ExecutionPlan } from '../migrate/apply';
 import type { Driver } from '../migrate/dialects/driver';
 import type { DialectName } from '../migrate/dialects/syntax';
+import { mayResetSession } from '../migrate/session-defaults';
 import { decideApproval } from './approval-gate';
 import { heldConditionMessage, heldEventMessage } from './approval-messages';
 import type { Logger } from './logger';
@@ -57,7 +58,12 @@ export interface ReconcilerDeps {
   readonly reader: ObjectReader;
   readonly status: StatusWriter;
   readonly events: EventRecorder;
-  readonly openDriver: (url: string) => Driver;
+  /**
+   * `reuseSessions`: the run may take a session kept from another run with
+   * the same credentials, and keeps its own (false when its files may reset
+   * a session parameter to its default: migrate/session-defaults.ts).
+   */
+  readonly openDriver: (url: string, options: { readonly reuseSessions: boolean }) => Driver;
   /** Lints a plan for the approval gate and status.plan. */
   readonly linter: PlanLinter;
   readonly log: Logger;
@@ -69,6 +75,8 @@ export interface ReconcilerDeps {
    * when its turn comes; without it, it waits for the database in place.
    */
   readonly wake?: (key: string, trigger: Trigger) => void;
+  /** With `wake`: how a reconcile whose database turn is next waits for the run ahead without a worker (the work queue's `parked`). */
+  readonly park?: <T>(wait: Promise<T>) => Promise<T>;
   readonly metrics: OperatorMetrics;
   readonly index: ReferenceIndex;
   /** The registry client for spec.dir.oci (absent: such resources fail with ReadingMigrationData). */
@@ -135,6 +143,13 @@ interface MigrateInputs {
   readonly failed: number;
 }
 
+/** What a run of the migrate step gives back. */
+interface MigrateRun {
+  readonly result: ApplyResult;
+  /** Where the revisions table is (the resync check reads it). */
+  readonly schema: string;
+}
+
 /** What beforeExecute works with, besides the attempt. */
 interface PlanContext {
   readonly plan: ExecutionPlan;
@@ -159,11 +174,12 @@ export class Reconciler {
   }
 
   async reconcile(key: string, trigger: Trigger): Promise<ReconcileResult> {
+    const since = this.deps.databases.mark();
     try {
       return await this.reconcileKey(key, trigger);
     } finally {
       // A database turn kept for this key and not taken passes to the next resource waiting for it.
-      this.deps.databases.settle(key);
+      this.deps.databases.settle(key, since);
     }
   }
 
@@ -216,7 +232,7 @@ export class Reconciler {
   /** The resync check: one query for the last revision, compared with what the last run left. */
   private async databaseUnmoved(key: string, mem: Remembered): Promise<boolean> {
     if (mem.url === undefined || mem.schema === undefined) return false;
-    const driver = this.deps.openDriver(mem.url);
+    const driver = this.deps.openDriver(mem.url, { reuseSessions: true });
     try {
       const last = await driver.readLastRevision(mem.schema);
       const moved = last === undefined ? mem.lastVersion !== undefined : last.version !== mem.lastVersion || last.applied < last.total || last.error !== '';
@@ -289,18 +305,8 @@ export class Reconciler {
     const failed = this.inputsChanged(a) ? 0 : (a.resource.status?.failed ?? 0);
     a.failed = failed;
     const { spec, target, hash } = a as Required<Attempt>;
-    const work = (): Promise<{ result: ApplyResult; schema: string }> => this.migrate(a, { spec, target, hash, directory, failed });
-    const wake = this.deps.wake;
-    let ran: { result: ApplyResult; schema: string };
-    if (wake === undefined) ran = await this.deps.databases.run(target.database, work);
-    else {
-      const turn = await this.deps.databases.tryRun(target.database, a.key, work, () => wake(a.key, trigger));
-      if (!turn.ran) {
-        this.deps.log.debug({ resource: a.key, target: target.parsed.redacted }, 'another run on the same database: waiting for it, without a worker');
-        return {};
-      }
-      ran = turn.value;
-    }
+    const ran = await this.onDatabase(a, { trigger, reuseSessions: !mayResetSession(directory) }, (driver) => this.migrate(a, driver, { spec, target, hash, directory, failed }));
+    if (ran === undefined) return {};
     const { result, schema } = ran;
     try {
       await this.finish(a, result, schema);
@@ -313,9 +319,36 @@ export class Reconciler {
     return {};
   }
 
-  private async migrate(a: Attempt, r: MigrateInputs): Promise<{ result: ApplyResult; schema: string }> {
+  /**
+   * `work` on a connected driver, in the database's turn; undefined when
+   * the database is busy and the resource waits in line (woken when its
+   * turn comes). Connecting needs no turn: the resource whose turn is next
+   * logs in while the run ahead finishes, and logs out after handing on.
+   */
+  private async onDatabase(a: Attempt, how: { trigger: Trigger; reuseSessions: boolean }, work: (driver: Driver) => Promise<MigrateRun>): Promise<MigrateRun | undefined> {
+    const { target } = a as Required<Attempt>;
+    const { trigger, reuseSessions } = how;
+    let driver: Driver | undefined;
+    const connect = async (): Promise<Driver> => {
+      driver = this.deps.openDriver(target.url, { reuseSessions });
+      if (!this.deps.shutdown.aborted) await driver.ping();
+      return driver;
+    };
+    const { wake, park } = this.deps;
+    try {
+      if (wake === undefined) return await this.deps.databases.run(target.database, async () => work(await connect()));
+      const turn = await this.deps.databases.tryRun(target.database, { holder: a.key, wake: () => wake(a.key, trigger), prepare: connect, run: work, ...(park === undefined ? {} : { park }) });
+      if (turn.ran) return turn.value;
+      this.deps.log.debug({ resource: a.key, target: target.parsed.redacted }, 'another run on the same database: waiting for it, without a worker');
+      return undefined;
+    } finally {
+      await driver?.close();
+    }
+  }
+
+  /** Under the database's turn: the engine's run on a connected driver (closed by the caller). */
+  private async migrate(a: Attempt, driver: Driver, r: MigrateInputs): Promise<MigrateRun> {
     const { namespace, name } = a.resource.metadata;
-    const driver = this.deps.openDriver(r.target.url);
     const progressing = new ProgressingAnnouncement(conditionTrue(a.latest.status, CONDITION_TYPES.Ready), this.deps.settings.progressIntervalMs, (e) =>
       this.deps.log.warn({ resource: a.key, err: (e as Error).message }, 'status write failed'),
     );
@@ -344,7 +377,6 @@ export class Reconciler {
     } finally {
       await progressing.settle();
       await reporter.close();
-      await driver.close();
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * WorkQueue and KeyedMutex, driven step by step: every run is a gate the
+ * WorkQueue (and, as the operator wires them, KeyedMutex) driven step by step: every run is a gate the
  * test opens by hand, delayed adds run on node:test's mock timers. Nothing
  * waits for wall-clock time, so each assertion says what happened at one
  * precise moment (a run started, a run ended, a timer fired).
@@ -289,39 +289,44 @@ describe('WorkQueue', () => {
     assert.equal(q.depth, 0);
   });
 
+  it('a parked key gives its worker to the next key, stays in flight (no second run, counted active), and shutdown waits for it', async () => {
+    const g = gated<string>();
+    let wakeParked: () => void = () => undefined;
+    const parkedDone: string[] = [];
+    const q: WorkQueue<string> = new WorkQueue<string>(
+      async (key, hint) => {
+        if (key !== 'p') return g.process(key, hint);
+        await q.parked(new Promise<void>((r) => (wakeParked = r)));
+        parkedDone.push(hint);
+      },
+      1,
+      latest,
+      log,
+    );
+    q.add('p', 'first');
+    q.add('a', '1');
+    (await g.run(0)).finish();
+    assert.deepEqual(g.started(), ['a:1'], 'a ran while p was parked, with a concurrency of 1');
+    q.add('p', 'again');
+    q.add('b', '1');
+    const b = await g.run(1);
+    assert.equal(q.active, 2, 'b runs, p is parked');
+    assert.equal(q.parkedKeys, 1);
+    let down = false;
+    const shutdown = q.shutdown().then(() => (down = true));
+    b.finish();
+    await settle();
+    assert.equal(down, false, 'p is still in flight');
+    wakeParked();
+    await shutdown;
+    assert.deepEqual(parkedDone, ['first'], 'p never ran twice at once; its re-add was dropped by the shutdown');
+    assert.equal(q.active, 0);
+    assert.equal(q.parkedKeys, 0);
+  });
+
   it('rejects a concurrency that is not a positive integer', () => {
     assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 0, latest, log), RangeError);
     assert.throws(() => new WorkQueue<string>(() => Promise.resolve(), 1.5, latest, log), RangeError);
-  });
-});
-
-describe('KeyedMutex', () => {
-  it('runs holders of one key one after another, other keys in parallel', async () => {
-    const m = new KeyedMutex();
-    const order: string[] = [];
-    const release = new Map<string, () => void>();
-    const job = (key: string, name: string) =>
-      m.run(key, async () => {
-        order.push(`${name}+`);
-        await new Promise<void>((r) => release.set(name, r));
-        order.push(`${name}-`);
-      });
-    const all = Promise.all([job('db1', 'a'), job('db1', 'b'), job('db2', 'c')]);
-    await settle();
-    assert.deepEqual(order, ['a+', 'c+'], 'b waits for a; c does not');
-    release.get('c')?.();
-    await settle();
-    release.get('a')?.();
-    await settle();
-    release.get('b')?.();
-    await all;
-    assert.deepEqual(order, ['a+', 'c+', 'c-', 'a-', 'b+', 'b-']);
-  });
-
-  it('a failing holder releases the key', async () => {
-    const m = new KeyedMutex();
-    await assert.rejects(m.run('k', () => Promise.reject(new Error('x'))));
-    assert.equal(await m.run('k', () => Promise.resolve(7)), 7);
   });
 });
 
@@ -338,15 +343,22 @@ describe('a reconcile waiting for a busy database holds no worker slot', () => {
     const gates = new Map<string, () => void>();
     const q: WorkQueue<string> = new WorkQueue<string>(
       async (key) => {
+        const since = m.mark();
         try {
-          const turn = await m.tryRun(databaseOf[key] as string, key, async () => {
-            log.push(`${key}+`);
-            await new Promise<void>((r) => gates.set(key, r));
-            log.push(`${key}-`);
-          }, () => q.addFirst(key, 'wake'));
+          const turn = await m.tryRun(databaseOf[key] as string, {
+            holder: key,
+            wake: () => q.addFirst(key, 'wake'),
+            prepare: () => Promise.resolve(void log.push(`${key} connects`)),
+            run: async () => {
+              log.push(`${key}+`);
+              await new Promise<void>((r) => gates.set(key, r));
+              log.push(`${key}-`);
+            },
+            park: (wait) => q.parked(wait),
+          });
           if (!turn.ran) log.push(`${key} waits`);
         } finally {
-          m.settle(key);
+          m.settle(key, since);
         }
       },
       concurrency,
@@ -368,7 +380,7 @@ describe('a reconcile waiting for a busy database holds no worker slot', () => {
     return { m, q, log, open, until };
   }
 
-  it('concurrency 2, two resources on database A and one on B: while A’s first run blocks, B’s starts and finishes', async () => {
+  it('concurrency 2, two resources on database A and one on B: the second on A connects and parks, and B runs beside A’s first run', async () => {
     const o = operatorLike(2, { 'ns/a1': 'A', 'ns/a2': 'A', 'ns/b': 'B' });
     o.q.add('ns/a1', 'change');
     o.q.add('ns/a2', 'change');
@@ -376,31 +388,34 @@ describe('a reconcile waiting for a busy database holds no worker slot', () => {
     await o.until('ns/b+');
     await o.open('ns/b');
     await o.until('ns/b-');
-    assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/b+', 'ns/b-'], 'B ran and finished while A was busy');
-    assert.equal(o.q.active, 1, 'only A’s first run holds a worker');
+    assert.deepEqual([...o.log].sort(), ['ns/a1 connects', 'ns/a1+', 'ns/a2 connects', 'ns/b connects', 'ns/b+', 'ns/b-'].sort(), 'B ran and finished while A was busy');
+    assert.ok(!o.log.includes('ns/a2+'), 'a2 has not run');
+    assert.equal(o.q.active, 2, 'a1 runs; a2 is in flight, parked');
+    assert.equal(o.q.parkedKeys, 1);
     await o.open('ns/a1');
     await o.until('ns/a2+');
     await o.open('ns/a2');
     await o.q.shutdown();
-    assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/b+', 'ns/b-', 'ns/a1-', 'ns/a2+', 'ns/a2-']);
+    assert.deepEqual(o.log.slice(6), ['ns/a1-', 'ns/a2+', 'ns/a2-'], 'a2 ran as a1 released A, without a new attempt');
     assert.equal(o.m.waiting, 0);
   });
 
-  it('a woken waiter runs before the keys queued behind it: its database is not left idle while they run', async () => {
-    const o = operatorLike(2, { 'ns/a1': 'A', 'ns/a2': 'A', 'ns/c1': 'C1', 'ns/c2': 'C2' });
-    o.q.add('ns/a1', 'change');
-    await o.until('ns/a1+');
-    o.q.add('ns/a2', 'change');
-    await o.until('ns/a2 waits');
+  it('the next waiter is woken to the head of the queue: it connects before the keys queued behind it', async () => {
+    const o = operatorLike(2, { 'ns/a1': 'A', 'ns/a2': 'A', 'ns/a3': 'A', 'ns/c1': 'C1', 'ns/c2': 'C2' });
+    for (const k of ['ns/a1', 'ns/a2', 'ns/a3']) o.q.add(k, 'change');
+    await o.until('ns/a3 waits');
     o.q.add('ns/c1', 'change');
     o.q.add('ns/c2', 'change');
     await o.until('ns/c1+');
-    await o.open('ns/a1');
+    await o.open('ns/a1'); // a2 takes A at once; a3 is woken, at the head of the queue (both workers are taken)
     await o.until('ns/a2+');
-    assert.deepEqual(o.log, ['ns/a1+', 'ns/a2 waits', 'ns/c1+', 'ns/a1-', 'ns/a2+'], 'a2 took the freed worker; c2 still waits');
-    for (const k of ['ns/a2', 'ns/c1', 'ns/c2']) await o.open(k);
+    await o.open('ns/c1'); // a worker frees: a3 takes it before c2
+    await o.until('ns/c2+');
+    const at = (e: string): number => o.log.indexOf(e);
+    assert.ok(at('ns/a3 connects') > 0 && at('ns/a3 connects') < at('ns/c2 connects'), o.log.join(', '));
+    for (const k of ['ns/a2', 'ns/a3', 'ns/c2']) await o.open(k);
     await o.q.shutdown();
-    assert.deepEqual(o.log.slice(5).sort(), ['ns/a2-', 'ns/c1-', 'ns/c2+', 'ns/c2-'].sort());
+    assert.deepEqual(o.log.filter((e) => e.startsWith('ns/a') && e.endsWith('+')), ['ns/a1+', 'ns/a2+', 'ns/a3+']);
   });
 
   it('one run per database at a time; waiters run in arrival order, each woken once, none lost', async () => {
@@ -412,49 +427,8 @@ describe('a reconcile waiting for a busy database holds no worker slot', () => {
     await o.until('ns/a3 waits');
     for (const k of ['ns/a1', 'ns/a2', 'ns/a3', 'ns/a4']) await o.open(k);
     await o.q.shutdown();
-    const runs = o.log.filter((e) => !e.endsWith('waits'));
+    const runs = o.log.filter((e) => e.endsWith('+') || e.endsWith('-'));
     assert.deepEqual(runs, ['ns/a1+', 'ns/a1-', 'ns/a2+', 'ns/a2-', 'ns/a3+', 'ns/a3-', 'ns/a4+', 'ns/a4-']);
-  });
-});
-
-describe('KeyedMutex turns', () => {
-  it('a woken waiter that no longer needs the key (deleted, nothing to do) passes its turn on in settle()', async () => {
-    const m = new KeyedMutex();
-    const woken: string[] = [];
-    let release: () => void = () => undefined;
-    const first = m.tryRun('A', 'x', () => new Promise<void>((r) => (release = r)), () => woken.push('x'));
-    assert.deepEqual(await m.tryRun('A', 'y', () => Promise.resolve(), () => woken.push('y')), { ran: false });
-    assert.deepEqual(await m.tryRun('A', 'z', () => Promise.resolve(), () => woken.push('z')), { ran: false });
-    release();
-    await first;
-    assert.deepEqual(woken, ['y'], 'the first waiter only');
-    // The turn is kept for y: z and newcomers wait.
-    assert.deepEqual(await m.tryRun('A', 'z', () => Promise.resolve(), () => woken.push('z')), { ran: false });
-    assert.deepEqual(await m.tryRun('A', 'new', () => Promise.resolve(), () => woken.push('new')), { ran: false });
-    m.settle('z'); // z holds nothing: no effect
-    assert.deepEqual(woken, ['y']);
-    m.settle('y'); // y reconciled without taking A
-    assert.deepEqual(woken, ['y', 'z']);
-    assert.deepEqual(await m.tryRun('A', 'z', () => Promise.resolve(5), () => woken.push('z')), { ran: true, value: 5 });
-    assert.deepEqual(woken, ['y', 'z', 'new'], 'z’s run over: the next waiter');
-    m.settle('z');
-    m.settle('new');
-    assert.equal(m.waiting, 0);
-    assert.deepEqual(await m.tryRun('A', 'other', () => Promise.resolve(1), () => woken.push('other')), { ran: true, value: 1 }, 'free again');
-  });
-
-  it('a failing holder passes its turn on; blocking run() and tryRun() share the turns', async () => {
-    const m = new KeyedMutex();
-    const woken: string[] = [];
-    let release: () => void = () => undefined;
-    const blocking = m.run('A', () => new Promise<void>((r) => (release = r)));
-    assert.deepEqual(await m.tryRun('A', 'y', () => Promise.resolve(), () => woken.push('y')), { ran: false });
-    const second = m.run('A', () => Promise.reject(new Error('boom')));
-    release();
-    await blocking;
-    assert.deepEqual(woken, ['y']);
-    await assert.rejects(m.tryRun('A', 'y', () => Promise.reject(new Error('x')), () => woken.push('y')), /x/);
-    await assert.rejects(second, /boom/);
-    assert.equal(m.waiting, 0);
+    assert.equal(o.m.waiting, 0);
   });
 });

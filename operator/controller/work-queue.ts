@@ -32,6 +32,8 @@ export class WorkQueue<H> {
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
+  /** In-flight keys waiting without a worker (see `parked`). */
+  private parkedCount = 0;
   private closed = false;
   private paused: boolean;
 
@@ -57,8 +59,34 @@ export class WorkQueue<H> {
     return this.queue.length;
   }
 
+  /** In-flight keys parked (waiting without a worker). */
+  get parkedKeys(): number {
+    return this.parkedCount;
+  }
+
+  /** Keys being processed, parked ones included. */
   get active(): number {
-    return this.running;
+    return this.running + this.parkedCount;
+  }
+
+  /**
+   * Awaits `wait` for a key in flight without holding a worker: the slot
+   * goes to the next key meanwhile, and comes back (above the limit for a
+   * moment, if every slot is taken) when `wait` settles. For a reconcile
+   * whose database turn is next: it has connected and waits for the run
+   * ahead to end, which needs no worker, and must start the moment it does.
+   * The key stays in flight (never processed twice at once).
+   */
+  async parked<T>(wait: Promise<T>): Promise<T> {
+    this.running--;
+    this.parkedCount++;
+    this.pump();
+    try {
+      return await wait;
+    } finally {
+      this.parkedCount--;
+      this.running++;
+    }
   }
 
   add(key: string, hint: H): void {
@@ -137,7 +165,7 @@ export class WorkQueue<H> {
       this.hints.delete(key);
       void this.work(key, hint);
     }
-    if (this.running === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    if (this.running === 0 && this.parkedCount === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private async work(key: string, hint: H): Promise<void> {
@@ -178,7 +206,7 @@ export class WorkQueue<H> {
     this.dirty.clear();
     this.urgent.clear();
     this.hints.clear();
-    if (this.running === 0) return;
+    if (this.running === 0 && this.parkedCount === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }

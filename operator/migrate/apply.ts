@@ -203,7 +203,8 @@ async function readHistory(driver: Driver, where: { schema: string; exists?: boo
   const { schema } = where;
   const exists = where.exists ?? (await driver.revisionsTableExists(schema));
   if (!exists && opts.dryRun === true) return [];
-  if (opts.dryRun !== true) await driver.ensureRevisionsTable(schema);
+  // Asked a moment ago in the same planning unit, under the lock: not asked again.
+  if (opts.dryRun !== true) await driver.ensureRevisionsTable(schema, exists);
   return driver.readRevisions(schema);
 }
 

@@ -62,8 +62,12 @@ export interface Driver {
    */
   planning<T>(run: () => Promise<T>): Promise<T>;
   revisionsTableExists(schema: string): Promise<boolean>;
-  /** Creates the schema and table when missing; checks an existing table has Atlas's columns. */
-  ensureRevisionsTable(schema: string): Promise<void>;
+  /**
+   * Creates the schema and table when missing; checks an existing table has
+   * Atlas's columns. `exists`: whether the table exists, when the caller
+   * asked in the same unit of planning queries (not asked again).
+   */
+  ensureRevisionsTable(schema: string, exists?: boolean): Promise<void>;
   /** Revisions in the database's `ORDER BY version` order, without Atlas Cloud's marker row. */
   readRevisions(schema: string): Promise<Revision[]>;
   /**

@@ -10,6 +10,7 @@ import { scrubSecret } from './database-url';
 import { DEFAULT_QUERY_TIMEOUT_MS, type Driver, type Session, type Unlock } from './driver';
 import { ConnectError, QueryError, QueryTimeoutError, RevisionsTableError } from './errors';
 import { CountingProbe, type LintProbe, type ProbeBackend } from './lint-probe';
+import type { SessionCache } from './session-cache';
 import { LONGEST_TIMER_MS } from './sleep';
 import type { Revision } from './revision';
 import {
@@ -34,6 +35,13 @@ export interface DriverOptions {
    * statements. Default 30 s; 0: no bound.
    */
   readonly queryTimeoutMs?: number;
+  /**
+   * Where sessions are kept between runs (PostgreSQL): a run takes a kept
+   * session of the same credentials instead of logging in, and its own is
+   * reset and kept when the driver closes. Only for runs whose statements
+   * never reset a session parameter to its default (migrate/session-defaults.ts).
+   */
+  readonly sessions?: SessionCache<object>;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -49,6 +57,7 @@ export const QueryKind = Object.freeze({
   lock: "the database lock's query",
   unlock: 'releasing the database lock',
   checkClean: 'checking whether the database is clean',
+  resetSession: 'resetting a session before keeping it',
   planning: 'reading the history before planning',
 });
 
@@ -284,9 +293,9 @@ export abstract class KnexDriver<C = unknown> implements Driver {
     }
   }
 
-  ensureRevisionsTable(schema: string): Promise<void> {
+  ensureRevisionsTable(schema: string, exists?: boolean): Promise<void> {
     return this.bounded(QueryKind.ensureTable, async () => {
-      if (await this.revisionsTableExists(schema)) return this.checkColumns(schema);
+      if (exists ?? (await this.revisionsTableExists(schema))) return this.checkColumns(schema);
       try {
         await this.ensureSchema(schema);
         const qualifier = this.dialect === 'sqlite' ? undefined : schema;

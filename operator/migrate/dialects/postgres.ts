@@ -3,6 +3,7 @@
  * through `search_path`; the lock is the advisory lock keyed by FNV-32 of
  * the lock name, polled with a growing, jittered back-off.
  */
+import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import type { DatabaseUrl } from './database-url';
 import type { Unlock } from './driver';
@@ -11,6 +12,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, KnexDriver, QueryKind, type DriverOptions, 
 import type { ProbeBackend } from './lint-probe';
 import { PostgresProbeBackend } from './lint-probe-postgres';
 import { columnTypes, REVISIONS_TABLE, type ColumnTypes } from './revisions-table';
+import type { SessionCache } from './session-cache';
 import { sleep } from './sleep';
 
 /** Go's hash/fnv New32 (FNV-1, not FNV-1a), as Atlas uses for the lock key. */
@@ -95,6 +97,17 @@ const TABLE_EXISTS_SQL = `
   WHERE c.relnamespace = ${SCHEMA_OID} AND c.relname = ?::name AND c.relkind IN ('r', 'v', 'f', 'p')
     AND ${VISIBLE_TO_ROLE}`;
 
+/** The part of knex's pg client that makes and ends sessions (its pool calls these). */
+interface RawConnectionMaker {
+  acquireRawConnection(): Promise<Client>;
+  destroyRawConnection(conn: Client): Promise<void>;
+}
+
+/** knex marks a session whose socket failed or ended (its own 'error' and 'end' listeners). */
+function disposed(conn: Client): boolean {
+  return (conn as unknown as { __knex__disposed?: unknown }).__knex__disposed !== undefined;
+}
+
 export class PostgresDriver extends KnexDriver<Client> {
   readonly dialect = 'postgres';
   readonly transactionalDdl = true;
@@ -119,7 +132,8 @@ export class PostgresDriver extends KnexDriver<Client> {
           keepAlive: true,
           keepAliveInitialDelayMillis: 30_000,
           application_name: url.params.get('application_name') ?? 'atlas-k8s-migrator',
-          ...(searchPath === null ? {} : { options: `-c search_path=${searchPath}` }),
+          // A session that may be kept for another tenant gets its schema by a SET instead (keepSessions).
+          ...(searchPath === null || options.sessions !== undefined ? {} : { options: `-c search_path=${searchPath}` }),
         },
         pool: { min: 0, max: 4 },
         // knex asks every new connection for the server version, which only its schema builder's
@@ -128,6 +142,58 @@ export class PostgresDriver extends KnexDriver<Client> {
       },
       { ...options, ...(timeout === undefined ? {} : { connectTimeoutMs: timeout }) },
     );
+    if (options.sessions !== undefined) this.keepSessions(options.sessions, searchPath);
+  }
+
+  /**
+   * Sessions come from `cache` when one with the same credentials is kept,
+   * and go back to it when this driver closes: reset first with DISCARD
+   * ALL (temporary tables, prepared statements, LISTENs, advisory locks,
+   * every parameter back to its default: PgBouncer's server_reset_query),
+   * then bound to this URL's schema with set_config, which parses the
+   * value as the startup parameter would. A session that failed, or that
+   * a run left inside a transaction (DISCARD ALL refuses to run there), is
+   * ended instead.
+   */
+  private keepSessions(cache: SessionCache<object>, searchPath: string | null): void {
+    const maker = this.knex.client as RawConnectionMaker;
+    const create = maker.acquireRawConnection.bind(maker);
+    const end = maker.destroyRawConnection.bind(maker);
+    const endQuietly = (conn: Client): void => void end(conn).catch(() => undefined);
+    const key = this.sessionKey();
+    const bind = async (conn: Client): Promise<Client> => {
+      if (searchPath !== null) await conn.query("SELECT pg_catalog.set_config('search_path', $1, false)", [searchPath]);
+      return conn;
+    };
+    maker.acquireRawConnection = async () => {
+      const kept = cache.take(key) as Client | undefined;
+      if (kept !== undefined && !disposed(kept)) {
+        try {
+          return await bind(kept);
+        } catch {
+          endQuietly(kept); // it died while kept: log in anew
+        }
+      } else if (kept !== undefined) endQuietly(kept);
+      return bind(await create());
+    };
+    maker.destroyRawConnection = async (conn) => {
+      if (!disposed(conn)) {
+        try {
+          await this.boundedOn(conn, QueryKind.resetSession, () => conn.query('DISCARD ALL'), { clientOnly: true });
+          if (!disposed(conn)) return cache.keep(key, conn, (c) => endQuietly(c as Client));
+        } catch {
+          // Inside a transaction, or broken: not kept.
+        }
+      }
+      await end(conn);
+    };
+  }
+
+  /** Who a session is: server, database, credentials, TLS and startup parameters (the password only as part of a hash). */
+  private sessionKey(): string {
+    const c = (this.knex.client as unknown as { connectionSettings: Record<string, unknown> }).connectionSettings;
+    const identity = JSON.stringify([c.host, c.port, c.database, c.user, c.password, c.ssl, c.application_name, c.options ?? null]);
+    return 'postgres:' + createHash('sha256').update(identity).digest('hex');
   }
 
   get boundSchema(): string | undefined {
@@ -232,8 +298,10 @@ export class PostgresDriver extends KnexDriver<Client> {
     for (let interval = 25; ; interval *= 2) {
       let locked: boolean | null | undefined;
       try {
-        // The try never waits for the lock (the polling does, up to lockTimeout); its query alone is bounded.
-        const r = await this.boundedOn(conn, QueryKind.lock, () => conn.query<{ locked: boolean | null }>('SELECT pg_try_advisory_lock($1) AS locked', [key]));
+        // The try never waits for the lock (the polling does, up to lockTimeout); its query alone is bounded,
+        // by the client: a statement_timeout transaction around it would cost two more round trips per
+        // run, under the database's turn, for a query that never waits inside the server.
+        const r = await this.boundedOn(conn, QueryKind.lock, () => conn.query<{ locked: boolean | null }>('SELECT pg_try_advisory_lock($1) AS locked', [key]), { clientOnly: true });
         locked = r.rows[0]?.locked;
       } catch (e) {
         if (e instanceof QueryTimeoutError) throw e;
@@ -270,9 +338,12 @@ export class PostgresDriver extends KnexDriver<Client> {
   }
 
   private async checkBoundSchema(schema: string, revisionsSchema: string): Promise<string | undefined> {
-    if (!(await this.schemaExists(schema))) throw new QueryError(`sql/postgres: schema ${JSON.stringify(schema)} was not found`);
     const tables = await this.tables(schema);
-    if (tables.length === 0) return undefined;
+    // A schema with tables exists (usually it holds the revisions table just created): asked only when it has none.
+    if (tables.length === 0) {
+      if (!(await this.schemaExists(schema))) throw new QueryError(`sql/postgres: schema ${JSON.stringify(schema)} was not found`);
+      return undefined;
+    }
     if (schema === revisionsSchema && tables.length === 1 && tables[0] === REVISIONS_TABLE) return undefined;
     // Atlas names the first table by name, which can be its own revisions table; name a real culprit.
     const culprit = tables.find((t) => t !== REVISIONS_TABLE) ?? tables[0];
