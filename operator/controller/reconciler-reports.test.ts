@@ -396,6 +396,21 @@ describe('reconciler: what it reports', () => {
     assert.equal(h.calls[0], 'lock');
   });
 
+  it('stopping by the time its turn comes: the parked resource starts nothing and writes nothing', async () => {
+    const h = harness('busy-stopping', {}, { files: SAFE });
+    const db = await busyDatabase(h, false);
+    const stopping = new AbortController();
+    const parks: string[] = [];
+    const r = new Reconciler({ ...h.deps, shutdown: stopping.signal, wake: () => undefined, park: async (wait) => (parks.push('parked'), wait) });
+    const reconciled = r.reconcile(KEY, 'change');
+    for (let i = 0; i < 50 && parks.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    stopping.abort();
+    await db.release();
+    assert.deepEqual(await reconciled, {});
+    assert.deepEqual(h.calls, [], 'no lock, no statement');
+    assert.deepEqual(h.cluster.patches, [], 'no status written: not a failure');
+  });
+
   it('a later one gives its worker back, logs why, and is woken when its turn comes', async () => {
     const c = capturedLog();
     const h = harness('busy', {}, { files: SAFE });
@@ -410,6 +425,27 @@ describe('reconciler: what it reports', () => {
     assert.deepEqual(await wakeUp, [KEY, 'retry']);
     await r.reconcile(KEY, 'retry');
     assert.equal(ready(h)?.status, 'True');
+  });
+
+  it('a resource that waited reads its Secret once: its turn takes the target resolved while waiting, unless the watch saw the Secret change', async () => {
+    for (const changed of [false, true]) {
+      const version = { now: '1' };
+      const h = harness(`busy-secret-${changed}`, { url: undefined, urlFrom: { secretKeyRef: { name: 'db', key: 'url' } } }, { files: SAFE, refVersion: () => version.now });
+      const reads: string[] = [];
+      const reader = { secret: () => (reads.push('secret'), Promise.resolve({ data: { url: Buffer.from(h.url).toString('base64') } })), configMap: () => Promise.resolve(undefined) };
+      const db = await busyDatabase({ ...h, deps: { ...h.deps, reader } }, true);
+      let woken: () => void = () => undefined;
+      const wakeUp = new Promise<void>((resolve) => (woken = resolve));
+      const r = new Reconciler({ ...h.deps, reader, wake: () => woken() });
+      assert.deepEqual(await r.reconcile(KEY, 'change'), {});
+      assert.equal(reads.length, 2, 'the test’s own resolve, then the waiting attempt’s');
+      await db.release();
+      await wakeUp;
+      if (changed) version.now = '2';
+      await r.reconcile(KEY, 'change');
+      assert.equal(ready(h)?.status, 'True');
+      assert.equal(reads.length, changed ? 3 : 2, changed ? 'read again: the Secret changed' : 'not read again');
+    }
   });
 
   it('a turn on the database kept for a resource that no longer needs it passes to the next one waiting', { timeout: 10_000 }, async () => {

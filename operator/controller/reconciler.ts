@@ -159,6 +159,13 @@ interface PlanContext {
 
 export class Reconciler {
   private readonly memory = new Map<string, Remembered>();
+  /**
+   * The target a resource waiting for its database turn resolved, with the
+   * inputs it was resolved from: taken when its turn comes if the watches
+   * saw no change meanwhile, so a waiting resource reads its Secret once,
+   * not once per attempt (10,000 tenants created at once each wait).
+   */
+  private readonly waitingTargets = new Map<string, { readonly inputsKey: string; readonly target: Target }>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -169,6 +176,7 @@ export class Reconciler {
 
   forget(key: string): void {
     this.memory.delete(key);
+    this.waitingTargets.delete(key);
     this.deps.index.remove(key);
     this.deps.metrics.pendingFiles.forget(key);
   }
@@ -293,7 +301,7 @@ export class Reconciler {
   private async run(a: Attempt, trigger: Trigger): Promise<ReconcileResult> {
     const { namespace } = a.resource.metadata;
     a.spec = readSpec(a.resource, a.key);
-    a.target = await resolveTarget(a.spec.spec, namespace, this.deps.reader);
+    a.target = this.targetResolvedWhileWaiting(a) ?? (await resolveTarget(a.spec.spec, namespace, this.deps.reader));
     this.deps.scrubber.add(a.target.secrets);
     const read = await readDirectory(a.spec.spec, namespace, this.deps.reader, this.deps.oci && { source: this.deps.oci, signal: this.deps.shutdown });
     const { directory } = read;
@@ -322,7 +330,8 @@ export class Reconciler {
   /**
    * `work` on a connected driver, in the database's turn; undefined when
    * the database is busy and the resource waits in line (woken when its
-   * turn comes). Connecting needs no turn: the resource whose turn is next
+   * turn comes), or when the operator is stopping by the time a turn it
+   * waited for comes. Connecting needs no turn: the resource whose turn is next
    * logs in while the run ahead finishes, and logs out after handing on.
    */
   private async onDatabase(a: Attempt, how: { trigger: Trigger; reuseSessions: boolean }, work: (driver: Driver) => Promise<MigrateRun>): Promise<MigrateRun | undefined> {
@@ -334,16 +343,29 @@ export class Reconciler {
       if (!this.deps.shutdown.aborted) await driver.ping();
       return driver;
     };
-    const { wake, park } = this.deps;
+    const { wake, park, shutdown } = this.deps;
+    let waited = false;
+    const parked = <T>(wait: Promise<T>): Promise<T> => ((waited = true), park === undefined ? wait : park(wait));
+    // Stopping (SIGTERM, a lost Lease) by the time a turn it waited for comes: nothing starts and nothing
+    // is reported, as when a waiter is not woken at all (the next leader or start reconciles it).
+    const run = (driver: Driver): Promise<MigrateRun | undefined> => (waited && shutdown.aborted ? Promise.resolve(undefined) : work(driver));
     try {
-      if (wake === undefined) return await this.deps.databases.run(target.database, async () => work(await connect()));
-      const turn = await this.deps.databases.tryRun(target.database, { holder: a.key, wake: () => wake(a.key, trigger), prepare: connect, run: work, ...(park === undefined ? {} : { park }) });
+      if (wake === undefined) return await this.deps.databases.run(target.database, async () => run(await connect()));
+      const turn = await this.deps.databases.tryRun(target.database, { holder: a.key, wake: () => wake(a.key, trigger), prepare: connect, run, park: parked });
       if (turn.ran) return turn.value;
+      this.waitingTargets.set(a.key, { inputsKey: a.inputsKey, target });
       this.deps.log.debug({ resource: a.key, target: target.parsed.redacted }, 'another run on the same database: waiting for it, without a worker');
       return undefined;
     } finally {
       await driver?.close();
     }
+  }
+
+  /** What this resource resolved while it waited, if nothing it depends on changed since (used once). */
+  private targetResolvedWhileWaiting(a: Attempt): Target | undefined {
+    const kept = this.waitingTargets.get(a.key);
+    this.waitingTargets.delete(a.key);
+    return kept?.inputsKey === a.inputsKey ? kept.target : undefined;
   }
 
   /** Under the database's turn: the engine's run on a connected driver (closed by the caller). */

@@ -111,6 +111,8 @@ function disposed(conn: Client): boolean {
 export class PostgresDriver extends KnexDriver<Client> {
   readonly dialect = 'postgres';
   readonly transactionalDdl = true;
+  /** With kept sessions: says the cache this driver is closed (see keepSessions). */
+  private leaveCache: (() => void) | undefined;
 
   constructor(url: DatabaseUrl, options: DriverOptions = {}) {
     const connectTimeout = Number(url.params.get('connect_timeout') ?? NaN) * 1000;
@@ -153,7 +155,8 @@ export class PostgresDriver extends KnexDriver<Client> {
    * then bound to this URL's schema with set_config, which parses the
    * value as the startup parameter would. A session that failed, or that
    * a run left inside a transaction (DISCARD ALL refuses to run there), is
-   * ended instead.
+   * ended instead, and so is one no other open driver of the same key can
+   * take (SessionCache.wanted).
    */
   private keepSessions(cache: SessionCache<object>, searchPath: string | null): void {
     const maker = this.knex.client as RawConnectionMaker;
@@ -176,8 +179,9 @@ export class PostgresDriver extends KnexDriver<Client> {
       } else if (kept !== undefined) endQuietly(kept);
       return bind(await create());
     };
+    this.leaveCache = cache.opened(key);
     maker.destroyRawConnection = async (conn) => {
-      if (!disposed(conn)) {
+      if (!disposed(conn) && cache.wanted(key)) {
         try {
           await this.boundedOn(conn, QueryKind.resetSession, () => conn.query('DISCARD ALL'), { clientOnly: true });
           if (!disposed(conn)) return cache.keep(key, conn, (c) => endQuietly(c as Client));
@@ -187,6 +191,15 @@ export class PostgresDriver extends KnexDriver<Client> {
       }
       await end(conn);
     };
+  }
+
+  /** Its sessions kept or ended first, so that the last open driver of a key ends the key's kept sessions. */
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      this.leaveCache?.();
+    }
   }
 
   /** Who a session is: server, database, credentials, TLS and startup parameters (the password only as part of a hash). */

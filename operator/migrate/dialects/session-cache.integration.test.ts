@@ -54,10 +54,10 @@ describe('kept PostgreSQL sessions', () => {
     const pid = (await on<{ pid: number }>(first, 'SELECT pg_backend_pid() AS pid')).pid;
     await on(first, `CREATE TEMP TABLE leftover (x int); SET statement_timeout = 1234; SET myapp.tenant = 't1';
       SELECT pg_advisory_lock(42); LISTEN t1_news; PREPARE p AS SELECT 1; SET ROLE NONE`);
+    const second = openDriver(url('t2'), { sessions: cache }); // the next run, open before the first closes
     await first.close();
     assert.equal(cache.size, 1, 'kept after a reset');
 
-    const second = openDriver(url('t2'), { sessions: cache });
     const seen = await on<Record<string, unknown>>(
       second,
       `SELECT pg_backend_pid() AS pid, current_schema() AS schema, current_setting('search_path') AS path,
@@ -68,6 +68,7 @@ describe('kept PostgreSQL sessions', () => {
         (SELECT count(*) FROM pg_prepared_statements)::int AS prepared`,
     );
     await second.close();
+    assert.equal(cache.size, 0, 'the last open driver of the key ends its session');
     assert.deepEqual(seen, { pid, schema: 't2', path: 't2', timeout: '0', tenant: '', temp_tables: 0, advisory: 0, listening: 0, prepared: 0 });
     assert.equal(cache.reused, 1);
     cache.closeAll();
@@ -78,6 +79,7 @@ describe('kept PostgreSQL sessions', () => {
     const files: [string, string][] = [['1_users.sql', 'CREATE TABLE users (id int PRIMARY KEY);\n'], ['2_posts.sql', 'CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users (id));\n']];
     const dir = directoryFromEntries([...files, ['atlas.sum', directoryFromEntries(files, 'x').computedSum().format()]], 'test');
     const pids = new Set<number>();
+    const burst = openDriver(url('t9'), { sessions: cache }); // another run of the burst stays open: sessions are kept
     for (const schema of ['t1', 't2', 't4']) {
       const driver = openDriver(url(schema), { sessions: cache });
       pids.add((await on<{ pid: number }>(driver, 'SELECT pg_backend_pid() AS pid')).pid);
@@ -86,6 +88,8 @@ describe('kept PostgreSQL sessions', () => {
       await driver.close();
     }
     assert.equal(pids.size, 1, 'one login for three tenants');
+    await burst.close();
+    assert.equal(cache.size, 0);
     const placed = await admin.raw<{ rows: { schema: string; tables: string }[] }>(`
       SELECT n.nspname AS schema, string_agg(c.relname, ',' ORDER BY c.relname) AS tables FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND n.nspname IN ('t1', 't2', 't4') GROUP BY n.nspname ORDER BY n.nspname`);
@@ -100,25 +104,40 @@ describe('kept PostgreSQL sessions', () => {
   it('a session left inside a transaction is ended, not kept', async () => {
     const cache = new SessionCache<object>();
     const driver = openDriver(url('t1'), { sessions: cache });
+    const next = openDriver(url('t2'), { sessions: cache });
     await on(driver, 'BEGIN; CREATE TABLE t1.half (x int)');
     await driver.close();
     assert.equal(cache.size, 0);
+    await next.close();
     assert.equal((await admin.raw<{ rows: unknown[] }>("SELECT 1 FROM pg_class WHERE relname = 'half'")).rows.length, 0, 'rolled back when the session ended');
   });
 
   it('other credentials never get a kept session', async () => {
     const cache = new SessionCache<object>();
     const mine = openDriver(url('t3'), { sessions: cache });
+    const mineToo = openDriver(url('t3'), { sessions: cache });
     const pid = (await on<{ pid: number }>(mine, 'SELECT pg_backend_pid() AS pid')).pid;
     await mine.close();
+    assert.equal(cache.size, 1, 'kept: another driver of the same credentials is open');
     const theirs = openDriver(url('t3', 'other', 'other-pw'), { sessions: cache });
     const seen = await on<{ pid: number; who: string }>(theirs, 'SELECT pg_backend_pid() AS pid, current_user AS who');
     await theirs.close();
     assert.notEqual(seen.pid, pid);
     assert.equal(seen.who, 'other');
-    assert.equal(cache.size, 2, 'each kept under its own credentials');
+    assert.equal(cache.size, 1, 'theirs was ended: no other driver of theirs was open');
     cache.closeAll();
     assert.equal(cache.size, 0);
+    await mineToo.close();
+  });
+
+  it('a lone run’s session is ended at once: no idle session is left to refuse a DROP DATABASE', async () => {
+    const cache = new SessionCache<object>();
+    await admin.raw('CREATE DATABASE dropped_after');
+    const driver = openDriver(`postgres://postgres:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}/dropped_after?sslmode=disable&search_path=public`, { sessions: cache });
+    await driver.ping();
+    await driver.close();
+    assert.equal(cache.size, 0);
+    await admin.raw('DROP DATABASE dropped_after');
   });
 
   it('without a cache, a session is ended when the driver closes, and the schema comes as a startup parameter', async () => {

@@ -52,6 +52,30 @@ describe('SessionCache', () => {
     assert.equal(c.size, 3);
   });
 
+  it('a session is wanted only while another driver of its key is open; the last to close ends the key’s idle sessions', () => {
+    const c = new SessionCache<{ id: string }>();
+    const t = tracked();
+    const a = c.opened('k');
+    assert.equal(c.wanted('k'), false, 'alone');
+    const b = c.opened('k');
+    const other = c.opened('j');
+    assert.equal(c.wanted('k'), true);
+    c.keep('k', { id: 'a' }, t.close);
+    c.keep('j', { id: 'x' }, t.close);
+    a();
+    a(); // said twice: counted once
+    assert.equal(c.wanted('k'), false);
+    assert.deepEqual(t.closed, []);
+    b();
+    assert.deepEqual(t.closed, ['a'], 'k closed for good: its session ended; j’s stays');
+    other();
+    assert.deepEqual(t.closed, ['a', 'x']);
+    c.opened('k');
+    c.opened('k');
+    c.closeAll();
+    assert.equal(c.wanted('k'), false, 'not after closeAll');
+  });
+
   it('closeAll closes every idle session and keeps none after', () => {
     const c = new SessionCache<{ id: string }>();
     const t = tracked();

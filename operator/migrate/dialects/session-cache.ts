@@ -9,6 +9,12 @@
  * serving thousands of tenant schemas on one server logs in once instead
  * of once per tenant, and a resync's checks reuse the session too.
  *
+ * A session is kept only while another driver of the same key is open (a
+ * run going on, or the next one connecting): sessions last as long as a
+ * burst of runs and no longer. A lone run, or a resync check, ends its
+ * session as before: nobody finds the operator holding an idle session (a
+ * DROP DATABASE right after a run would be refused while one is open).
+ *
  * What keeps tenants apart is the driver's business (it resets a session
  * before keeping it, as PgBouncer's `server_reset_query` does, and binds
  * it to the next URL's schema); this file only keeps, bounds and expires.
@@ -16,7 +22,7 @@
  * port, database, user, password, TLS settings, startup parameters.
  */
 export interface SessionCacheOptions {
-  /** How long a session stays idle before it is closed. Default 5 s. */
+  /** How long a session stays idle at most before it is closed. Default 5 s. */
   readonly idleMs?: number;
   /** Sessions kept idle per key; more are closed. Default 2 (a run and the next one connecting). */
   readonly perKey?: number;
@@ -37,6 +43,8 @@ export class SessionCache<C> {
   private readonly total: number;
   /** Oldest first (a Set keeps insertion order): the oldest is closed first when over a bound. */
   private readonly idle = new Set<Idle<C>>();
+  /** Drivers open per key (see `opened`). */
+  private readonly open = new Map<string, number>();
   private closed = false;
   /** Sessions handed out again (for tests and metrics). */
   reused = 0;
@@ -55,6 +63,31 @@ export class SessionCache<C> {
     this.forget(found);
     this.reused++;
     return found.session;
+  }
+
+  /**
+   * A driver of `key` opens; the returned function says it closed. When the
+   * last open driver of a key closes, that key's idle sessions are ended.
+   */
+  opened(key: string): () => void {
+    this.open.set(key, (this.open.get(key) ?? 0) + 1);
+    let once = false;
+    return () => {
+      if (once) return;
+      once = true;
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left > 0) {
+        this.open.set(key, left);
+        return;
+      }
+      this.open.delete(key);
+      for (const entry of [...this.idle]) if (entry.key === key) this.expire(entry);
+    };
+  }
+
+  /** Whether a session of `key` is worth keeping: another driver of the key is open to take it. */
+  wanted(key: string): boolean {
+    return !this.closed && (this.open.get(key) ?? 0) > 1;
   }
 
   /** Keeps `session` (already reset by its driver) for the next run of `key`; `close` ends it when it is not wanted. */
