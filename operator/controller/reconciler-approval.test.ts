@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APPROVAL_ANNOTATION } from '../api/approval';
 import { valueOf } from './metrics';
+import { Reconciler } from './reconciler';
 import { conditions, FILES, harness, planOf, ready, useTempFolder } from './reconciler.test-kit';
 
 const PLAN = planOf(FILES);
@@ -66,6 +67,20 @@ describe('reconciler: the approval gate', () => {
     // The plan had findings: it was published, approved, before the first statement.
     const published = h.cluster.patches.find((p) => p.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Reconciling'));
     assert.deepEqual([published?.plan?.hash, published?.plan?.approved], [PLAN, true]);
+  });
+
+  it('a held plan is said once, even when the next attempt starts from a copy of the resource older than the hold', async () => {
+    const h = harness('destructive-stale', { approval: { policy: 'Destructive' } });
+    const before = structuredClone(h.cluster.object);
+    let stale = false;
+    h.reconciler = new Reconciler({ ...h.deps, cached: (key) => (stale ? before : h.deps.cached(key)) });
+    await h.reconcile();
+    assert.equal(h.events.length, 1);
+    // The watch has not delivered the ApprovalPending status yet when the resync comes.
+    stale = true;
+    await h.reconcile('resync');
+    assert.equal(ready(h)?.reason, 'ApprovalPending');
+    assert.equal(h.events.length, 1, 'said once');
   });
 
   it('policy Always holds any pending plan; Never (the default) applies without asking', async () => {

@@ -98,6 +98,8 @@ interface Remembered {
   readonly url?: string;
   readonly schema?: string;
   readonly lastVersion?: string;
+  /** Only for `held`: the condition message written (its event is said once per message). */
+  readonly heldMessage?: string;
   /** Stalled on something only a change in the cluster can fix (spec, Secret, ConfigMap). */
   readonly waitsForCluster?: boolean;
   /** Only for `ready` from spec.dir.oci by tag: whether the tag names another manifest now. */
@@ -204,6 +206,7 @@ export class Reconciler {
     const mem = this.memory.get(key);
     if (mem !== undefined && mem.inputsKey === inputs && (await this.unchanged(key, mem, trigger))) {
       this.deps.metrics.reconciles.inc({ result: 'unchanged' });
+      this.waitingTargets.delete(key);
       return {};
     }
     return this.attempt(key, inputs, trigger);
@@ -430,8 +433,10 @@ export class Reconciler {
     const { review, decision } = held;
     const message = this.deps.scrubber.scrub(heldConditionMessage({ namespace, name }, review, decision));
     const said = a.resource.status?.conditions?.find((c) => c.type === CONDITION_TYPES.Ready);
-    // The message names the plan and any stale approval: the same message means the same news.
-    const news = said?.reason !== Reason.ApprovalPending || said.message !== message;
+    // The message names the plan and any stale approval: the same message means the same news. What
+    // this process said last counts too: the watch's copy of the resource can still predate that write.
+    const saidHere = this.memory.get(a.key)?.heldMessage === message;
+    const news = !saidHere && (said?.reason !== Reason.ApprovalPending || said.message !== message);
     this.deps.metrics.reconciles.inc({ result: 'approval_pending' });
     this.deps.log.info({ resource: a.key, plan: review.hash, findings: review.findings.length, destructive: review.destructive.length, staleApproval: decision.staleApproval ?? null }, 'waiting for approval');
     try {
@@ -443,7 +448,7 @@ export class Reconciler {
       return { requeueAfterMs: this.deps.settings.backoff.baseMs };
     }
     if (news) await this.deps.events.record(a.resource, 'Warning', Reason.ApprovalPending, this.deps.scrubber.scrub(heldEventMessage({ namespace, name }, review, decision)));
-    this.remember(a.key, { inputsKey: a.inputsKey, outcome: 'held' });
+    this.remember(a.key, { inputsKey: a.inputsKey, outcome: 'held', heldMessage: message });
     return {};
   }
 
