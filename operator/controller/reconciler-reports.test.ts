@@ -346,7 +346,7 @@ describe('reconciler: what it reports', () => {
     });
   });
 
-  it('kept sessions: a run may take one unless its files may reset a session parameter to its default; a resync check may', async () => {
+  it('kept sessions: a run may take one unless its files may reset a session parameter to its default; a resync check never does', async () => {
     const seen: [string, boolean][] = [];
     for (const [name, files] of [
       ['plain', SAFE],
@@ -360,7 +360,7 @@ describe('reconciler: what it reports', () => {
       assert.equal(ready(h)?.status, 'True', name);
       await h.reconcile('resync');
     }
-    assert.deepEqual(seen, [['plain', true], ['plain', true], ['resets', false], ['resets', true]], 'run, then resync check, for each');
+    assert.deepEqual(seen, [['plain', true], ['plain', false], ['resets', false], ['resets', false]], 'run, then resync check, for each');
   });
 
   /** A run holding the database (released by hand) and, when `onDeck`, a first waiter already on deck (it runs at once after). */

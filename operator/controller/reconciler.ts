@@ -243,7 +243,9 @@ export class Reconciler {
   /** The resync check: one query for the last revision, compared with what the last run left. */
   private async databaseUnmoved(key: string, mem: Remembered): Promise<boolean> {
     if (mem.url === undefined || mem.schema === undefined) return false;
-    const driver = this.deps.openDriver(mem.url, { reuseSessions: true });
+    // A check is one query on its own: a kept session would cost a round trip to bind (set_config) and
+    // is rarely there to take (checks are spread over the period).
+    const driver = this.deps.openDriver(mem.url, { reuseSessions: false });
     try {
       const last = await driver.readLastRevision(mem.schema);
       const moved = last === undefined ? mem.lastVersion !== undefined : last.version !== mem.lastVersion || last.applied < last.total || last.error !== '';

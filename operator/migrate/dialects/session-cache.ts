@@ -6,8 +6,8 @@
  * Measured (one server, a new tenant schema per run, 400 runs): 16.5 ms of
  * server CPU per run with a login each, 6.6 ms on a kept session; the
  * client's SCRAM key derivation and TCP set-up come on top. An operator
- * serving thousands of tenant schemas on one server logs in once instead
- * of once per tenant, and a resync's checks reuse the session too.
+ * serving thousands of tenant schemas on one server logs in once per burst
+ * of runs instead of once per tenant.
  *
  * A session is kept only while another driver of the same key is open (a
  * run going on, or the next one connecting): sessions last as long as a
