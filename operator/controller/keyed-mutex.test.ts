@@ -245,6 +245,64 @@ describe('KeyedMutex: tryRun and the holder on deck', () => {
   });
 });
 
+describe('KeyedMutex: blocking callers and bookkeeping', () => {
+  it('a blocking caller put on deck while another run holds the key waits for that run', async () => {
+    const s = await aRunsBOnDeck();
+    const ran: string[] = [];
+    const blocked = s.m.run('A', () => Promise.resolve(void ran.push('blocked')));
+    await settle();
+    await s.finish('a'); // b takes the key; the blocking caller goes on deck
+    assert.deepEqual(ran, [], 'not while b runs');
+    await s.finish('b');
+    await blocked;
+    assert.deepEqual(ran, ['blocked']);
+  });
+
+  it('a blocking caller does not take a free key kept for the resource on deck', async () => {
+    const s = await aRunsBOnDeck();
+    assert.deepEqual(await s.m.tryRun('A', s.request('c')), { ran: false });
+    await s.finish('a');
+    await s.finish('b'); // A is free, kept for c (woken, not back yet)
+    const ran: string[] = [];
+    const blocked = s.m.run('A', () => Promise.resolve(void ran.push('blocked')));
+    await settle();
+    assert.deepEqual(ran, [], 'c’s turn first');
+    const c = s.m.tryRun('A', s.request('c'));
+    await s.finish('c');
+    assert.deepEqual(await c, { ran: true, value: 'c done' });
+    await blocked;
+    assert.deepEqual(ran, ['blocked']);
+  });
+
+  it('blocking callers waiting at once each get their turn, none lost', async () => {
+    const m = new KeyedMutex();
+    let release: () => void = () => undefined;
+    const first = m.run('A', () => new Promise<void>((r) => (release = r)));
+    const order: number[] = [];
+    const rest = [1, 2, 3].map((n) => m.run('A', () => Promise.resolve(void order.push(n))));
+    await settle();
+    release();
+    await Promise.all([first, ...rest]);
+    assert.deepEqual(order, [1, 2, 3]);
+  });
+
+  it('counts a key held by one run with no one waiting as no waiter, and forgets keys nobody holds or waits for', async () => {
+    const s = scene();
+    void s.m.tryRun('A', s.request('a'));
+    void s.m.tryRun('B', s.request('x'));
+    await settle();
+    assert.equal(s.m.waiting, 0);
+    assert.equal(s.m.keys, 2);
+    await s.finish('a');
+    await s.finish('x');
+    assert.equal(s.m.keys, 0);
+    const b = await aRunsBOnDeck();
+    await b.finish('a');
+    await b.finish('b');
+    assert.deepEqual([b.m.keys, b.m.waiting], [0, 0]);
+  });
+});
+
 describe('KeyedMutex: settle', () => {
   /** a runs, b on deck (parked), c in line: c is woken when b takes the key. */
   async function cOnDeck() {

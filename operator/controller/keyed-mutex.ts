@@ -73,9 +73,9 @@ export class KeyedMutex {
     return s;
   }
 
-  /** `holder` takes the key (free, or kept for it); the first waiter goes on deck. */
-  private take(key: string, s: Slot, holder: string): void {
-    if (s.next === holder) this.clearDeck(s);
+  /** The key is taken (it was free, or kept for the taker, so the deck is empty or the taker's); the first waiter goes on deck. */
+  private take(key: string, s: Slot): void {
+    this.clearDeck(s);
     s.held = true;
     this.promote(key, s);
   }
@@ -86,9 +86,8 @@ export class KeyedMutex {
     s.arrived = undefined;
   }
 
-  /** With no one on deck, the first waiter goes there: a resource is woken, a blocked caller waits for the release here. */
+  /** The deck is empty: the first waiter goes there (a resource is woken, a blocked caller waits for the release here). */
   private promote(key: string, s: Slot): void {
-    if (s.next !== undefined) return;
     const first = s.waiting.entries().next();
     if (first.done === true) {
       if (!s.held) this.slots.delete(key);
@@ -110,7 +109,7 @@ export class KeyedMutex {
   /** The key is free and its holder on deck is here: it has the key now. */
   private give(key: string, s: Slot): void {
     const grant = s.arrived;
-    this.take(key, s, s.next as string);
+    this.take(key, s);
     grant?.();
   }
 
@@ -134,7 +133,7 @@ export class KeyedMutex {
   /** Runs `fn` once every earlier holder of `key` has finished (waits, holding whatever the caller holds). */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const s = this.slot(key);
-    if (!s.held && s.next === undefined) this.take(key, s, '');
+    if (!s.held && s.next === undefined) this.take(key, s);
     else await new Promise<void>((grant) => s.waiting.set(`\0run ${++this.blockingCallers}`, { grant }));
     try {
       return await fn();
@@ -156,7 +155,7 @@ export class KeyedMutex {
     const s = this.slot(key);
     const { holder } = r;
     if (!s.held && (s.next === undefined || s.next === holder)) {
-      this.take(key, s, holder);
+      this.take(key, s);
       return this.runHeld(key, r, () => r.prepare());
     }
     if (s.next === undefined && s.waiting.size === 0) {
@@ -180,7 +179,7 @@ export class KeyedMutex {
     if (s.held) {
       const released = new Promise<void>((resolve) => (s.arrived = resolve));
       await (r.park === undefined ? released : r.park(released));
-    } else this.take(key, s, holder);
+    } else this.take(key, s);
     return this.runHeld(key, r, () => Promise.resolve(prepared));
   }
 
@@ -208,8 +207,14 @@ export class KeyedMutex {
     const key = this.onDeck.get(holder);
     if (key === undefined) return;
     const s = this.slots.get(key);
-    if (s === undefined || s.arrived !== undefined || s.nextSince > since) return;
+    // (A holder parked here is inside tryRun: its attempt is not over, so it never settles meanwhile.)
+    if (s === undefined || s.nextSince > since) return;
     this.leaveDeck(key, holder);
+  }
+
+  /** Keys held or waited for (the others are forgotten). */
+  get keys(): number {
+    return this.slots.size;
   }
 
   /** Callers and resources waiting for a turn (in line or on deck), over all keys. */
