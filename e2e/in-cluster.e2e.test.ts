@@ -549,9 +549,12 @@ describe("the README's init-container recipe: `wait` in the operator's image", (
       const appStarted = running.status.containerStatuses?.[0]?.state.running?.startedAt ?? '';
       const [applied, total, executedAt, executionTime] = mysql(`SELECT applied, total, DATE_FORMAT(executed_at, '%Y-%m-%dT%H:%i:%s.%fZ'), execution_time FROM apps.atlas_schema_revisions WHERE version = '${version}'`).trim().split('\t');
       assert.deepEqual([applied, total], ['1', '1'], 'the file ran to its end');
-      const fileFinished = Math.floor((Date.parse(executedAt ?? '') + Number(executionTime) / 1e6) / 1000);
+      // MySQL rounds executed_at to the whole second (a TIMESTAMP without fractions), as it does Atlas's
+      // writes: the run started up to half a second either side of it.
+      const finishedMs = Date.parse(executedAt ?? '') + Number(executionTime) / 1e6;
+      const [earliest, latest] = [Math.floor((finishedMs - 500) / 1000), Math.floor((finishedMs + 500) / 1000)];
       // Same clock (one machine), whole seconds: after the file was added, before the application started.
-      assert.ok(added <= fileFinished && fileFinished <= seconds(appStarted), `the file finished at ${executedAt} + ${executionTime} ns, after it was added (${added}) and before the application started (${appStarted})`);
+      assert.ok(added <= latest && earliest <= seconds(appStarted), `the file finished at ${executedAt} (rounded) + ${executionTime} ns, after it was added (${added}) and before the application started (${appStarted})`);
       assert.ok(seconds(waited.state.terminated?.finishedAt ?? '') <= seconds(appStarted), 'the init container ended before the application started');
       assert.match(mysql('SHOW TABLES FROM apps'), /^users$/m);
     } finally {
